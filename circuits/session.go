@@ -24,7 +24,11 @@ type SessionCircuit struct {
 }
 
 // NewSessionCircuit allocates an empty circuit (or assignment) of shape s.
+// An invalid shape allocates nothing and the circuit fails to compile.
 func NewSessionCircuit(s Shape) *SessionCircuit {
+	if s.Validate() != nil {
+		return &SessionCircuit{shape: s}
+	}
 	return &SessionCircuit{
 		Xbar:  make([]frontend.Variable, s.D),
 		A:     make([]frontend.Variable, s.D*s.R),
@@ -39,7 +43,10 @@ func (c *SessionCircuit) Shape() Shape { return c.shape }
 // Define encodes z̄ = x̄·A·(B·(γ^k)_k).
 func (c *SessionCircuit) Define(api frontend.API) error {
 	s := c.shape
-	if len(c.Xbar) != s.D || len(c.A) != s.D*s.R || len(c.B) != s.R*s.O || s.D == 0 {
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("session circuit: %w", err)
+	}
+	if len(c.Xbar) != s.D || len(c.A) != s.D*s.R || len(c.B) != s.R*s.O {
 		return fmt.Errorf("session circuit: slices do not match shape %s", s)
 	}
 	committer, ok := api.(frontend.Committer)
