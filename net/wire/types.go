@@ -6,17 +6,17 @@ type Type uint8
 
 // Message types.
 const (
-	TypeError        Type = 0x01 // A→B: ErrorMsg, answers any request
-	TypeInit         Type = 0x10 // B→A: InitRequest
-	TypeInitOK       Type = 0x11 // A→B: InitResponse (the session manifest)
-	TypeForward      Type = 0x20 // B→A: ForwardRequest (lora_forward)
-	TypeForwardOK    Type = 0x21 // A→B: ForwardResponse
-	TypeEnd          Type = 0x30 // B→A: EndRequest (end_inference)
-	TypeEndOK        Type = 0x31 // A→B: EndResponse (proof job id)
-	TypeStatus       Type = 0x40 // B→A: StatusRequest (proof_status)
-	TypeStatusOK     Type = 0x41 // A→B: StatusResponse
-	TypeFetch        Type = 0x50 // B→A: FetchRequest (fetch_artifacts)
-	TypeFetchChunk   Type = 0x51 // A→B: FetchChunk, repeated until Final
+	TypeError      Type = 0x01 // A→B: ErrorMsg, answers any request
+	TypeInit       Type = 0x10 // B→A: InitRequest
+	TypeInitOK     Type = 0x11 // A→B: InitResponse (the session manifest)
+	TypeForward    Type = 0x20 // B→A: ForwardRequest (lora_forward)
+	TypeForwardOK  Type = 0x21 // A→B: ForwardResponse
+	TypeEnd        Type = 0x30 // B→A: EndRequest (end_inference)
+	TypeEndOK      Type = 0x31 // A→B: EndResponse (proof job id)
+	TypeStatus     Type = 0x40 // B→A: StatusRequest (proof_status)
+	TypeStatusOK   Type = 0x41 // A→B: StatusResponse
+	TypeFetch      Type = 0x50 // B→A: FetchRequest (fetch_artifacts)
+	TypeFetchChunk Type = 0x51 // A→B: FetchChunk, repeated until Final
 )
 
 // Known reports whether t is a message type of this protocol version.
