@@ -47,3 +47,18 @@ func fromRaw(e *fr.Element) {
 }
 
 func bigFromInt(n int) *big.Int { return big.NewInt(int64(n)) }
+
+// FrDecimal returns the canonical decimal form of e: its value in [0, p)
+// in base 10, no sign. Use it rather than fr.Element.String, which writes
+// p−k as "-k" for small k.
+func FrDecimal(e *fr.Element) string {
+	return e.BigInt(new(big.Int)).String()
+}
+
+// ParseFrDecimal parses a canonical decimal (digits only, no leading zero
+// except "0" itself, value below p), the inverse of FrDecimal.
+func ParseFrDecimal(s string) (fr.Element, error) {
+	var e fr.Element
+	err := parseCanonicalFr(s, &e)
+	return e, err
+}

@@ -39,9 +39,9 @@ func (st Statement) MarshalJSON() ([]byte, error) {
 	v := StatementVersion
 	xs := make([]string, len(st.Xbar))
 	for i := range st.Xbar {
-		xs[i] = st.Xbar[i].String()
+		xs[i] = FrDecimal(&st.Xbar[i])
 	}
-	g, z := st.Gamma.String(), st.Zbar.String()
+	g, z := FrDecimal(&st.Gamma), FrDecimal(&st.Zbar)
 	sh := st.Shape
 	return json.Marshal(statementJSON{Version: &v, Shape: &sh, Xbar: &xs, Gamma: &g, Zbar: &z})
 }
@@ -103,7 +103,7 @@ func (st *Statement) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// maxFrDecimal is the number of decimal digits of the largest element.
+// maxFrDecimalDigits is the number of decimal digits of the largest element.
 var maxFrDecimalDigits = len(fr.Modulus().String())
 
 // parseCanonicalFr parses a canonical decimal: digits only, no leading zero
