@@ -90,11 +90,11 @@ func TestKnownBitPatterns(t *testing.T) {
 		{0x1p-24, 0x0001}, // smallest subnormal
 		{0x1p-14, 0x0400}, // smallest normal
 		{0x3FFp-24, 0x03FF},
-		{65520, 0x7C00},        // rounds up to Inf
-		{0x1p-25, 0x0000},      // tie between 0 and 2^-24 → even (0)
-		{0x1.8p-24, 0x0002},    // tie between 1 and 2 subnormal units → even (2)
-		{1 + 0x1p-11, 0x3C00},  // tie → even
-		{1 + 0x3p-11, 0x3C02},  // tie → even (up)
+		{65520, 0x7C00},       // rounds up to Inf
+		{0x1p-25, 0x0000},     // tie between 0 and 2^-24 → even (0)
+		{0x1.8p-24, 0x0002},   // tie between 1 and 2 subnormal units → even (2)
+		{1 + 0x1p-11, 0x3C00}, // tie → even
+		{1 + 0x3p-11, 0x3C02}, // tie → even (up)
 		{float32(math.Copysign(0, -1)), 0x8000},
 	}
 	for _, c := range f16 {
