@@ -95,31 +95,35 @@ func ComputeStatement(s Shape, X []int16, Z []int64, beta, gamma fr.Element) (St
 }
 
 // foldRows folds rows [lo, hi) with β powers counted from lo, in the raw
-// representation (results are value·R⁻¹).
+// representation (results are value·R⁻¹). It keeps one accumulator per
+// column of X and of Z and updates them by Horner over t with gnark-crypto's
+// vector operations (AVX-512 where the CPU has it); z̄ then takes one
+// Horner pass over the o column accumulators with γ:
+// Σ_t β^t Σ_k γ^k Z_tk = Σ_k γ^k (Σ_t β^t Z_tk).
 func foldRows(s Shape, X []int16, Z []int64, lo, hi int, beta, gamma *fr.Element) ([]fr.Element, fr.Element) {
-	xbar := make([]fr.Element, s.D)
-	var zbar fr.Element
+	xacc := make(fr.Vector, s.D)
+	zacc := make(fr.Vector, s.O)
+	xraw := make(fr.Vector, s.D)
+	zraw := make(fr.Vector, s.O)
 	for t := hi - 1; t >= lo; t-- {
-		row := X[t*s.D : (t+1)*s.D]
-		for i, x := range row {
-			xbar[i].Mul(&xbar[i], beta)
-			if x != 0 {
-				r := rawFromInt64(int64(x))
-				xbar[i].Add(&xbar[i], &r)
-			}
+		for i, x := range X[t*s.D : (t+1)*s.D] {
+			xraw[i] = rawFromInt64(int64(x))
 		}
-		zrow := Z[t*s.O : (t+1)*s.O]
-		var h fr.Element
-		for k := len(zrow) - 1; k >= 0; k-- {
-			h.Mul(&h, gamma)
-			if zrow[k] != 0 {
-				r := rawFromInt64(zrow[k])
-				h.Add(&h, &r)
-			}
+		for k, z := range Z[t*s.O : (t+1)*s.O] {
+			zraw[k] = rawFromInt64(z)
 		}
-		zbar.Mul(&zbar, beta).Add(&zbar, &h)
+		if t != hi-1 {
+			xacc.ScalarMul(xacc, beta)
+			zacc.ScalarMul(zacc, beta)
+		}
+		xacc.Add(xacc, xraw)
+		zacc.Add(zacc, zraw)
 	}
-	return xbar, zbar
+	var zbar fr.Element
+	for k := s.O - 1; k >= 0; k-- {
+		zbar.Mul(&zbar, gamma).Add(&zbar, &zacc[k])
+	}
+	return xacc, zbar
 }
 
 // validate checks the statement's internal consistency.
