@@ -1,0 +1,145 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/zklora/zklora/circuits"
+	"github.com/zklora/zklora/engine/artifact"
+	"github.com/zklora/zklora/engine/prover"
+	"github.com/zklora/zklora/engine/transcript"
+)
+
+// ModuleSecret is what A keeps private for one module: its int16 weights in
+// the circuits layout (A d×r, B r×o) and the salt of its commitment.
+type ModuleSecret struct {
+	A, B []int16
+	Salt prover.Salt
+}
+
+// KeySource returns the proving keys for a shape (a key store, or a fixed
+// set of ceremony keys).
+type KeySource interface {
+	Keys(shape circuits.Shape) (*prover.Keys, error)
+}
+
+// ProveOptions tunes ProveSession.
+type ProveOptions struct {
+	Workers      int   // parallel proofs; 0 means the CPU count
+	MemoryBudget int64 // bytes; 0 means the prover's default
+	// Progress, if set, is called after each module's proof.
+	Progress func(done, total int, module string)
+}
+
+// NewNonce returns B's 32-byte end-of-session nonce from crypto/rand.
+func NewNonce() ([]byte, error) {
+	n := make([]byte, 32)
+	if _, err := rand.Read(n); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// Challenges derives β, γ for one module of a transcript whose nonce is set.
+func Challenges(tr *transcript.Transcript, m transcript.Module, root [32]byte) (beta, gamma fr.Element) {
+	return circuits.DeriveChallenges(circuits.ChallengeInput{
+		SessionID:      tr.SessionID,
+		Module:         m.Name,
+		Commitment:     m.Commitment,
+		TranscriptRoot: root,
+		Nonce:          tr.Nonce,
+	})
+}
+
+// ProveSession proves every module used in tr (A's own record, with B's
+// nonce set) and writes the artifact directory dir. secrets must hold every
+// used module; the commitment each proof carries must equal the one A
+// announced at init, or ProveSession fails (A's own consistency check).
+func ProveSession(ctx context.Context, dir string, tr *transcript.Transcript, secrets map[string]ModuleSecret, ks KeySource, opts ProveOptions) (*artifact.Manifest, error) {
+	if len(tr.Nonce) == 0 {
+		return nil, errors.New("prove session: the transcript has no end-of-session nonce")
+	}
+	used := tr.UsedModules()
+	if len(used) == 0 {
+		return nil, errors.New("prove session: no module was used in this session")
+	}
+	root := tr.Root()
+	man := &artifact.Manifest{
+		FormatVersion:  artifact.FormatVersion,
+		Curve:          "bn254",
+		Backend:        "groth16",
+		SessionID:      tr.SessionID,
+		TranscriptRoot: hex.EncodeToString(root[:]),
+		Nonce:          hex.EncodeToString(tr.Nonce),
+		CreatedAt:      time.Now().UTC().Format(time.RFC3339),
+	}
+	contents := &artifact.Contents{VKs: map[string][]byte{}, Proofs: map[string][]byte{}, Statements: map[string][]byte{}}
+	jobs := make([]prover.Job, 0, len(used))
+	for _, name := range used {
+		m, _ := tr.Module(name)
+		sec, ok := secrets[name]
+		if !ok {
+			return nil, fmt.Errorf("prove session: no weights for module %q", name)
+		}
+		keys, err := ks.Keys(m.Shape)
+		if err != nil {
+			return nil, fmt.Errorf("prove session: module %q: %w", name, err)
+		}
+		beta, gamma := Challenges(tr, m, root)
+		X, Z, T := tr.ModuleRows(name)
+		st, err := circuits.ComputeStatement(m.Shape, X, Z, beta, gamma)
+		if err != nil {
+			return nil, fmt.Errorf("prove session: module %q: %w", name, err)
+		}
+		stJSON, err := json.Marshal(st)
+		if err != nil {
+			return nil, fmt.Errorf("prove session: module %q: %w", name, err)
+		}
+		vkBytes, err := prover.EncodeVK(keys.VK)
+		if err != nil {
+			return nil, err
+		}
+		contents.VKs[keys.CircuitID] = vkBytes
+		contents.Statements[name] = stJSON
+		man.Modules = append(man.Modules, artifact.ModuleEntry{
+			Name: name, Shape: m.Shape, Rows: T,
+			CircuitID: keys.CircuitID, VKFingerprint: prover.VKFingerprint(keys.VK),
+			KeyMode: string(keys.Mode), Ceremony: keys.Ceremony,
+			Commitment: hex.EncodeToString(m.Commitment),
+			Beta:       beta.String(), Gamma: gamma.String(),
+			Proof: artifact.ProofPath(name), Statement: artifact.StatementPath(name), VK: artifact.VKPath(keys.CircuitID),
+		})
+		jobs = append(jobs, prover.Job{Name: name, Keys: keys, Statement: st, A: sec.A, B: sec.B, Salt: sec.Salt})
+	}
+	var progress func(done, total int, job prover.Job)
+	if opts.Progress != nil {
+		progress = func(done, total int, job prover.Job) { opts.Progress(done, total, job.Name) }
+	}
+	proofs, err := prover.ProveMany(ctx, jobs, prover.ManyOptions{Workers: opts.Workers, MemoryBudget: opts.MemoryBudget, Progress: progress})
+	if err != nil {
+		return nil, fmt.Errorf("prove session: %w", err)
+	}
+	for i, p := range proofs {
+		name := jobs[i].Name
+		m, _ := tr.Module(name)
+		if hex.EncodeToString(p.Commitment()) != hex.EncodeToString(m.Commitment) {
+			return nil, fmt.Errorf("prove session: module %q: the proof's commitment differs from the one announced at init (wrong weights or salt)", name)
+		}
+		b, err := p.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		contents.Proofs[name] = b
+	}
+	contents.Manifest = *man
+	if err := artifact.Write(dir, contents); err != nil {
+		return nil, err
+	}
+	return man, nil
+}
