@@ -1,0 +1,346 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/zklora/zklora/circuits"
+	"github.com/zklora/zklora/engine/transcript"
+	"github.com/zklora/zklora/net/wire"
+)
+
+type callKey struct {
+	module string
+	index  uint32
+}
+
+// session is one session's state. Its fields below mu are guarded by mu;
+// the lock order is session.mu before LoRAServer.mu.
+type session struct {
+	id         string
+	dir        string
+	combine    string
+	owner      string
+	budgetKeys []string
+
+	mu       sync.Mutex
+	state    wire.ProofState
+	tr       *transcript.Transcript // nil once proven (the artifacts hold it)
+	log      *sessionLog
+	calls    map[callKey]int // position in tr.Calls
+	pending  map[callKey]bool
+	rows     map[string]int64 // rows per module, recorded or being answered
+	inFlight int
+	lastUsed time.Time
+	live     bool // counted in the server's live-session caps
+	nonce    []byte
+	jobID    string
+	done     int
+	total    int
+	module   string
+	errMsg   string
+}
+
+func newSessionID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "s-" + hex.EncodeToString(b), nil
+}
+
+func (s *LoRAServer) sessionDir(id string) string {
+	return filepath.Join(s.cfg.OutDir, "sessions", id)
+}
+
+// lookup returns the session id if it belongs to cl.
+func (s *LoRAServer) lookup(id string, cl client) (*session, *wire.ErrorMsg) {
+	s.mu.Lock()
+	ss, ok := s.sessions[id]
+	s.mu.Unlock()
+	if !ok || ss.owner != cl.owner {
+		return nil, wire.Errorf(wire.CodeUnknownSession, "no session %q for this client", id)
+	}
+	return ss, nil
+}
+
+func (s *LoRAServer) handleInit(cl client, req *wire.InitRequest) wire.Message {
+	if req.Combine == wire.CombineReplace {
+		for _, m := range s.cfg.Modules {
+			if m.Base == nil {
+				return wire.Errorf(wire.CodeBadRequest, "this server has no base model for module %s: the replace combine mode is unavailable, use add_delta", m.Name)
+			}
+		}
+	}
+	if e := s.reserveLive(cl.owner); e != nil {
+		return e
+	}
+	id, err := newSessionID()
+	if err != nil {
+		s.releaseLive(cl.owner)
+		return wire.Errorf(wire.CodeInternal, "session id: %v", err)
+	}
+	tr, err := transcript.New(id, s.trMods)
+	if err == nil {
+		err = tr.SetLimits(s.trLimits)
+	}
+	if err != nil {
+		s.releaseLive(cl.owner)
+		return wire.Errorf(wire.CodeInternal, "transcript: %v", err)
+	}
+	dir := s.sessionDir(id)
+	lg, err := createLog(dir, &logHeader{
+		SessionID: id, Combine: req.Combine, Owner: cl.owner, BudgetKeys: cl.budgetKeys,
+		Created: time.Now().UnixNano(), Modules: s.trMods,
+	})
+	if err != nil {
+		s.releaseLive(cl.owner)
+		s.cfg.Logger.Error("create session log", "session", id, "err", err)
+		return wire.Errorf(wire.CodeInternal, "cannot record a new session")
+	}
+	ss := &session{
+		id: id, dir: dir, combine: req.Combine, owner: cl.owner, budgetKeys: cl.budgetKeys,
+		state: wire.StateRecording, tr: tr, log: lg, live: true, lastUsed: time.Now(),
+		calls: map[callKey]int{}, pending: map[callKey]bool{}, rows: map[string]int64{},
+	}
+	s.mu.Lock()
+	s.sessions[id] = ss
+	s.mu.Unlock()
+	s.cfg.Logger.Info("session opened", "session", id, "client", cl.owner, "combine", req.Combine)
+	resp := &wire.InitResponse{SessionID: id, Combine: req.Combine, Modules: s.info, MaxRowsPerCall: uint32(s.cfg.MaxRowsPerCall)}
+	if s.cfg.RowBudget > 0 {
+		resp.RowBudget = uint64(s.cfg.RowBudget)
+	}
+	return resp
+}
+
+// reserveLive takes a live-session slot for owner, evicting idle sessions
+// if the global cap is reached.
+func (s *LoRAServer) reserveLive(owner string) *wire.ErrorMsg {
+	for attempt := 0; attempt < 2; attempt++ {
+		s.mu.Lock()
+		switch {
+		case s.closing:
+			s.mu.Unlock()
+			return wire.Errorf(wire.CodeShuttingDown, "the server is shutting down")
+		case s.liveByClient[owner] >= s.cfg.MaxSessionsPerClient:
+			s.mu.Unlock()
+			return wire.Errorf(wire.CodeBusy, "this client already has %d open sessions, the most allowed; end one first", s.cfg.MaxSessionsPerClient)
+		case s.live < s.cfg.MaxSessions:
+			s.live++
+			s.liveByClient[owner]++
+			s.mu.Unlock()
+			return nil
+		}
+		s.mu.Unlock()
+		if attempt == 0 && s.evictIdle() == 0 {
+			break
+		}
+	}
+	return wire.Errorf(wire.CodeBusy, "the server has %d open sessions, the most allowed; retry later", s.cfg.MaxSessions)
+}
+
+func (s *LoRAServer) releaseLive(owner string) {
+	s.mu.Lock()
+	s.live--
+	if s.liveByClient[owner]--; s.liveByClient[owner] <= 0 {
+		delete(s.liveByClient, owner)
+	}
+	s.mu.Unlock()
+}
+
+// evictIdle abandons live sessions idle for longer than SessionIdle: they
+// can no longer take calls or end (their record stays on disk). It returns
+// how many it evicted.
+func (s *LoRAServer) evictIdle() int {
+	s.mu.Lock()
+	cands := make([]*session, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		cands = append(cands, ss)
+	}
+	s.mu.Unlock()
+	n := 0
+	cutoff := time.Now().Add(-s.cfg.SessionIdle)
+	for _, ss := range cands {
+		ss.mu.Lock()
+		if ss.live && ss.state == wire.StateRecording && ss.inFlight == 0 && ss.lastUsed.Before(cutoff) {
+			ss.live = false
+			ss.state = wire.StateFailed
+			ss.errMsg = "session abandoned: idle too long"
+			_ = ss.log.close()
+			ss.log = nil
+			ss.tr = nil
+			s.releaseLive(ss.owner)
+			n++
+		}
+		ss.mu.Unlock()
+	}
+	return n
+}
+
+func (s *LoRAServer) handleForward(cl client, req *wire.ForwardRequest) wire.Message {
+	ss, e := s.lookup(req.SessionID, cl)
+	if e != nil {
+		return e
+	}
+	mod, ok := s.modules[req.Module]
+	if !ok {
+		return wire.Errorf(wire.CodeBadRequest, "unknown module %q", req.Module)
+	}
+	rows := req.X.Rows
+	switch {
+	case req.X.Cols != mod.Shape.D:
+		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: X has %d columns, the module's input width d is %d", mod.Name, req.Call, req.X.Cols, mod.Shape.D)
+	case rows > s.cfg.MaxRowsPerCall:
+		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: %d rows, at most %d per call", mod.Name, req.Call, rows, s.cfg.MaxRowsPerCall)
+	case ss.combine == wire.CombineReplace && (req.XFloat.Rows != rows || req.XFloat.Cols != mod.Shape.D):
+		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: the replace mode needs the float input (%dx%d)", mod.Name, req.Call, rows, mod.Shape.D)
+	case ss.combine != wire.CombineReplace && len(req.XFloat.Data) != 0:
+		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: float input sent in add_delta mode", mod.Name, req.Call)
+	}
+	if !s.acquireInFlight() {
+		return wire.Errorf(wire.CodeBusy, "the server is answering %d calls, the most at once; retry", s.cfg.MaxInFlight)
+	}
+	defer s.releaseInFlight()
+
+	key := callKey{req.Module, req.Call}
+	ss.mu.Lock()
+	if ss.state != wire.StateRecording {
+		st, msg := ss.state, ss.errMsg
+		ss.mu.Unlock()
+		if st == wire.StateFailed {
+			return wire.Errorf(wire.CodeEnded, "session %s cannot take calls: %s", ss.id, msg)
+		}
+		return wire.Errorf(wire.CodeEnded, "session %s has ended", ss.id)
+	}
+	if i, dup := ss.calls[key]; dup {
+		c := ss.tr.Calls[i]
+		ss.mu.Unlock()
+		if c.Rows != rows || !slices.Equal(c.X, req.X.Data) {
+			return wire.Errorf(wire.CodeConflict, "module %s call %d was already answered for other inputs", mod.Name, req.Call)
+		}
+		// A retry (B lost the answer): the recorded answer again.
+		return s.answer(ss, mod, req, c.Z)
+	}
+	if ss.pending[key] {
+		ss.mu.Unlock()
+		return wire.Errorf(wire.CodeConflict, "module %s call %d is being answered already", mod.Name, req.Call)
+	}
+	if ss.inFlight >= s.cfg.MaxInFlightPerSession {
+		ss.mu.Unlock()
+		return wire.Errorf(wire.CodeBusy, "session %s has %d calls in flight, the most at once", ss.id, ss.inFlight)
+	}
+	if b := s.cfg.RowBudget; b > 0 && ss.rows[mod.Name]+int64(rows) > b {
+		used := ss.rows[mod.Name]
+		ss.mu.Unlock()
+		return wire.Errorf(wire.CodeBudgetExceeded, "module %s call %d: %d more rows would exceed this session's row budget of %d rows per module (%d used): each answer reveals x·ΔW, so A limits how many rows one session may see", mod.Name, req.Call, rows, b, used)
+	}
+	if e := s.reserveClientRows(ss.budgetKeys, mod.Name, int64(rows)); e != nil {
+		ss.mu.Unlock()
+		return e
+	}
+	ss.rows[mod.Name] += int64(rows)
+	ss.pending[key] = true
+	ss.inFlight++
+	ss.mu.Unlock()
+
+	Z, err := circuits.MatMulExact(mod.Shape, req.X.Data, mod.A, mod.B)
+
+	ss.mu.Lock()
+	delete(ss.pending, key)
+	ss.inFlight--
+	if err == nil && ss.state != wire.StateRecording {
+		err = fmt.Errorf("session ended while the call was answered")
+	}
+	if err == nil {
+		err = ss.tr.Append(transcript.Call{Module: mod.Name, Index: req.Call, Rows: rows, X: req.X.Data, Z: Z})
+		if err == nil {
+			pos := len(ss.tr.Calls) - 1
+			if lerr := ss.log.append(encodeCall(&ss.tr.Calls[pos])); lerr != nil {
+				// The call is in memory but not on disk: this session can
+				// no longer be proven consistently. Fail it loudly.
+				ss.state, ss.errMsg = wire.StateFailed, "cannot persist the session log: "+lerr.Error()
+				s.cfg.Logger.Error("session log", "session", ss.id, "err", lerr)
+				ss.mu.Unlock()
+				return wire.Errorf(wire.CodeInternal, "session %s: cannot record the call; the session is closed", ss.id)
+			}
+			ss.calls[key] = pos
+			ss.lastUsed = time.Now()
+		}
+	}
+	if err != nil {
+		ss.rows[mod.Name] -= int64(rows)
+		ss.mu.Unlock()
+		s.releaseClientRows(ss.budgetKeys, mod.Name, int64(rows))
+		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: %v", mod.Name, req.Call, err)
+	}
+	ss.mu.Unlock()
+	return s.answer(ss, mod, req, Z)
+}
+
+// answer builds the response to a recorded call.
+func (s *LoRAServer) answer(ss *session, mod *Module, req *wire.ForwardRequest, Z []int64) wire.Message {
+	resp := &wire.ForwardResponse{Module: mod.Name, Call: req.Call, Z: wire.Int64Rows{Rows: req.X.Rows, Cols: mod.Shape.O, Data: Z}}
+	if ss.combine == wire.CombineReplace {
+		base, err := mod.Base(req.XFloat.Data, req.X.Rows)
+		if err != nil || len(base) != req.X.Rows*mod.Shape.O {
+			return wire.Errorf(wire.CodeInternal, "module %s call %d: base output failed", mod.Name, req.Call)
+		}
+		resp.Base = wire.Float32Rows{Rows: req.X.Rows, Cols: mod.Shape.O, Data: base}
+	}
+	return resp
+}
+
+func (s *LoRAServer) acquireInFlight() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inFlight >= s.cfg.MaxInFlight {
+		return false
+	}
+	s.inFlight++
+	return true
+}
+
+func (s *LoRAServer) releaseInFlight() {
+	s.mu.Lock()
+	s.inFlight--
+	s.mu.Unlock()
+}
+
+// reserveClientRows adds rows of module to every budget key, or to none if
+// one would exceed ClientRowBudget.
+func (s *LoRAServer) reserveClientRows(keys []string, module string, rows int64) *wire.ErrorMsg {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b := s.cfg.ClientRowBudget; b > 0 {
+		for _, k := range keys {
+			if used := s.clientRows[k][module]; used+rows > b {
+				return wire.Errorf(wire.CodeBudgetExceeded, "module %s: %d more rows would exceed the row budget of client %s, %d rows per module over all sessions (%d used): each answer reveals x·ΔW, so A limits how many rows one client may see", module, rows, k, b, used)
+			}
+		}
+	}
+	s.addClientRowsLocked(keys, module, rows)
+	return nil
+}
+
+func (s *LoRAServer) addClientRowsLocked(keys []string, module string, rows int64) {
+	for _, k := range keys {
+		m := s.clientRows[k]
+		if m == nil {
+			m = map[string]int64{}
+			s.clientRows[k] = m
+		}
+		m[module] += rows
+	}
+}
+
+func (s *LoRAServer) releaseClientRows(keys []string, module string, rows int64) {
+	s.mu.Lock()
+	s.addClientRowsLocked(keys, module, -rows)
+	s.mu.Unlock()
+}
