@@ -3,6 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+
+	"github.com/consensys/gnark/logger"
 
 	"github.com/spf13/cobra"
 )
@@ -19,7 +22,12 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
+		newCmdCircuit(),
+		newCmdDemo(),
 		newCmdKeys(),
+		newCmdModel(),
+		newCmdProve(),
+		newCmdVerify(),
 		newCmdVersion(),
 	)
 	return root
@@ -27,6 +35,9 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 
 // run executes the CLI and maps errors to exit codes in one place.
 func run(args []string, stdout, stderr io.Writer) int {
+	if os.Getenv("ZKLORA_DEBUG") == "" {
+		logger.Disable() // gnark's own progress logging; zklora reports progress itself
+	}
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()

@@ -59,17 +59,32 @@ func (r *Report) finish() {
 	r.OK = len(r.Errors) == 0 && r.Failed == 0 && r.Verified > 0
 }
 
-// Err summarises a failed report as one error (nil if OK).
+// Err summarises a failed report as one error (nil if OK). Modules that
+// failed for the same reason are named together.
 func (r *Report) Err() error {
 	if r.OK {
 		return nil
 	}
-	var parts []string
-	parts = append(parts, r.Errors...)
+	parts := append([]string(nil), r.Errors...)
+	var reasons []string
+	byReason := map[string][]string{}
 	for _, m := range r.Modules {
-		if m.Status != StatusVerified {
-			parts = append(parts, fmt.Sprintf("module %s: %s: %s", m.Name, m.Status, m.Error))
+		if m.Status == StatusVerified {
+			continue
 		}
+		reason := m.Status + ": " + m.Error
+		if _, ok := byReason[reason]; !ok {
+			reasons = append(reasons, reason)
+		}
+		byReason[reason] = append(byReason[reason], m.Name)
+	}
+	for _, reason := range reasons {
+		mods := byReason[reason]
+		label := "module " + mods[0]
+		if len(mods) > 1 {
+			label = fmt.Sprintf("modules %s", strings.Join(mods, ", "))
+		}
+		parts = append(parts, label+": "+reason)
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "nothing was verified")

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zklora/zklora/circuits"
+	"github.com/zklora/zklora/engine/prover"
+	"github.com/zklora/zklora/engine/session"
+)
+
+type demoOptions struct {
+	shape   string
+	tokens  int
+	modules int
+	seed    uint64
+	keyDir  string
+	keep    string
+	asJSON  bool
+}
+
+func newCmdDemo() *cobra.Command {
+	o := &demoOptions{}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run a whole session in one process: commit, answer, prove, verify",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return demoRun(cmd, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.shape, "shape", "768x8x2304", "module shape DxRxO (distilgpt2's attn.c_attn by default)")
+	f.IntVar(&o.tokens, "tokens", 64, "rows per module")
+	f.IntVar(&o.modules, "modules", 4, "modules")
+	f.Uint64Var(&o.seed, "seed", 1, "random seed")
+	f.StringVar(&o.keyDir, "keys", defaultKeyDir(), "key store directory")
+	f.StringVar(&o.keep, "out", "", "keep the artifacts and transcript in this directory (default: a temporary one, removed)")
+	f.BoolVar(&o.asJSON, "json", false, "print a JSON summary")
+	return cmd
+}
+
+// demoResult is the demo's JSON summary.
+type demoResult struct {
+	Mode       string   `json:"mode"`
+	Loss       *float64 `json:"loss"`
+	Proofs     int      `json:"proofs"`
+	Verified   int      `json:"verified"`
+	Failed     int      `json:"failed"`
+	KeyMode    string   `json:"key_mode"`
+	SessionID  string   `json:"session_id"`
+	InferenceS float64  `json:"inference_s"`
+	ProveS     float64  `json:"prove_s"`
+	VerifyS    float64  `json:"verify_s"`
+	Out        string   `json:"out,omitempty"`
+}
+
+func demoRun(cmd *cobra.Command, o *demoOptions) error {
+	shape, err := circuits.ParseShape(o.shape)
+	if err != nil {
+		return usageError{err}
+	}
+	dir := o.keep
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "zklora-demo-*"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	store, err := prover.OpenStore(o.keyDir)
+	if err != nil {
+		return err
+	}
+	ks := devKeySource{store}
+	errw := cmd.ErrOrStderr()
+	quiet := o.asJSON
+	if !quiet {
+		fmt.Fprintf(errw, "demo: %d modules of %s, %d rows each; dev keys in %s\n", o.modules, shape, o.tokens, o.keyDir)
+	}
+	if _, err := ks.Keys(shape); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	syn, err := session.NewSynthetic(session.SyntheticOptions{Shape: shape, Tokens: o.tokens, Modules: o.modules, Seed: o.seed}, ks)
+	if err != nil {
+		return err
+	}
+	trPath := dir + "/transcript.bin"
+	if err := syn.Transcript.Save(trPath); err != nil {
+		return err
+	}
+	res := demoResult{Mode: "synthetic", SessionID: syn.Transcript.SessionID, InferenceS: time.Since(t0).Seconds()}
+	bar := newProgressBar(errw, "proving", o.modules, quiet)
+	t1 := time.Now()
+	if _, err := session.ProveSession(cmd.Context(), dir+"/artifacts", syn.Transcript, syn.Secrets, ks, session.ProveOptions{
+		Progress: func(done, total int, module string) { bar.Set(done, module) },
+	}); err != nil {
+		return err
+	}
+	res.ProveS = time.Since(t1).Seconds()
+	t2 := time.Now()
+	rep, err := session.VerifyDir(dir+"/artifacts", syn.Transcript, session.VerifyOptions{AllowDevKeys: true})
+	if err != nil {
+		return err
+	}
+	res.VerifyS = time.Since(t2).Seconds()
+	res.Proofs, res.Verified, res.Failed, res.KeyMode = rep.Proofs, rep.Verified, rep.Failed, rep.KeyMode
+	if o.keep != "" {
+		res.Out = o.keep
+	}
+	out := cmd.OutOrStdout()
+	if o.asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else {
+		printReport(out, rep)
+		fmt.Fprintf(out, "session %.2fs, prove %.2fs, verify %.3fs\n", res.InferenceS, res.ProveS, res.VerifyS)
+	}
+	if err := rep.Err(); err != nil {
+		return verifyError{err}
+	}
+	return nil
+}
