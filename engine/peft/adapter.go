@@ -92,6 +92,7 @@ func build(cfg Config, base baseDims, src tensorSource) (*Adapter, error) {
 		return nil, err
 	}
 	names := src.Names()
+	slices.Sort(names) // deterministic errors
 	keys := make([]tensorKey, 0, len(names))
 	long, short := 0, 0
 	for _, n := range names {
