@@ -41,7 +41,7 @@ const (
 	recCall    = 'C'
 	recEnd     = 'E'
 	// maxLogString bounds strings in a log (names, ids, keys).
-	maxLogString = 4096
+	maxLogString  = 4096
 	maxBudgetKeys = 8
 )
 

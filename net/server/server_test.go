@@ -170,7 +170,7 @@ func TestRowBudgets(t *testing.T) {
 	if !isCode(err, uint16(wire.CodeBudgetExceeded)) {
 		t.Fatalf("over the session budget: %v", err)
 	}
-	call(t, s1, h.cfg.Modules, 0, 1, 2, rng) // exactly at the budget
+	call(t, s1, h.cfg.Modules, 0, 1, 2, rng)  // exactly at the budget
 	call(t, s1, h.cfg.Modules, 1, 0, 10, rng) // budgets are per module
 	// A second session of the same client: 10 rows used of 15.
 	s2, err := c.Init(ctx, wire.CombineAddDelta)
