@@ -182,3 +182,13 @@ func (s *Session) Wait(ctx context.Context, poll time.Duration, progress func(do
 
 // SaveTranscript writes B's transcript to path (crash-safe).
 func (s *Session) SaveTranscript(path string) error { return s.Transcript.Save(path) }
+
+// Attach continues session s over client c, for example after A restarted
+// or s's client was closed. c must present the same client identity as the
+// client that opened s: A binds sessions to it. s and the result share B's
+// transcript; use only one of them afterwards.
+func (c *Client) Attach(s *Session) *Session {
+	n := *s
+	n.c = c
+	return &n
+}

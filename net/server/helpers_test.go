@@ -191,3 +191,13 @@ func isCode(err error, code uint16) bool {
 }
 
 var errAny = errors.New("any")
+
+func dialAt(t *testing.T, addr, pin string, id *identity.Identity) *client.Client {
+	t.Helper()
+	c, err := client.Dial(context.Background(), addr, client.Options{Pin: pin, Identity: id, CallTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
