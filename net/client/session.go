@@ -64,11 +64,11 @@ func (s *Session) Module(name string) (wire.ModuleInfo, bool) {
 }
 
 // Forward sends one lora_forward call: rows int16 input rows X (rows×d) of
-// module, quantized with scale 2^-sX, and, in replace mode, B's float
-// input xf. It returns Z (rows×o) and, in replace mode, A's base output.
-// The answer is checked against the module's shape but not recorded: call
-// Record once B uses it.
-func (s *Session) Forward(ctx context.Context, module string, call uint32, rows int, X []int16, sX int32, xf []float32) (Z []int64, base []float32, err error) {
+// module, quantized with scale 2^-sX, and, in the replace mode, B's base
+// output of the module (rows×o). It returns Z (rows×o) and, in the replace
+// mode, A's whole output. The answer's shape is checked, nothing else:
+// engine/lora checks the replace output against Z, and Record keeps it.
+func (s *Session) Forward(ctx context.Context, module string, call uint32, rows int, X []int16, sX int32, base []float32) (Z []int64, out []float32, err error) {
 	m, ok := s.modules[module]
 	if !ok {
 		return nil, nil, fmt.Errorf("client: module %q was not announced by A", module)
@@ -78,10 +78,10 @@ func (s *Session) Forward(ctx context.Context, module string, call uint32, rows 
 	}
 	req := &wire.ForwardRequest{SessionID: s.ID, Module: module, Call: call, ScaleX: sX, X: wire.Int16Rows{Rows: rows, Cols: m.D, Data: X}}
 	if s.Combine == wire.CombineReplace {
-		if len(xf) != rows*m.D {
-			return nil, nil, fmt.Errorf("client: module %s: replace mode needs %d float inputs, got %d", module, rows*m.D, len(xf))
+		if len(base) != rows*m.O {
+			return nil, nil, fmt.Errorf("client: module %s: the replace mode needs %d base output values, got %d", module, rows*m.O, len(base))
 		}
-		req.XFloat = wire.Float32Rows{Rows: rows, Cols: m.D, Data: xf}
+		req.Base = wire.Float32Rows{Rows: rows, Cols: m.O, Data: base}
 	}
 	resp, err := expect[*wire.ForwardResponse](s.c.roundTrip(ctx, req, true))
 	if err != nil {
@@ -94,13 +94,13 @@ func (s *Session) Forward(ctx context.Context, module string, call uint32, rows 
 		return nil, nil, fmt.Errorf("%w: %s call %d: Z is %dx%d, want %dx%d", ErrProtocol, module, call, resp.Z.Rows, resp.Z.Cols, rows, m.O)
 	}
 	if s.Combine == wire.CombineReplace {
-		if resp.Base.Rows != rows || resp.Base.Cols != m.O {
-			return nil, nil, fmt.Errorf("%w: %s call %d: base output is %dx%d, want %dx%d", ErrProtocol, module, call, resp.Base.Rows, resp.Base.Cols, rows, m.O)
+		if resp.Out.Rows != rows || resp.Out.Cols != m.O {
+			return nil, nil, fmt.Errorf("%w: %s call %d: output is %dx%d, want %dx%d", ErrProtocol, module, call, resp.Out.Rows, resp.Out.Cols, rows, m.O)
 		}
-	} else if len(resp.Base.Data) != 0 {
-		return nil, nil, fmt.Errorf("%w: %s call %d: base output in add_delta mode", ErrProtocol, module, call)
+	} else if len(resp.Out.Data) != 0 {
+		return nil, nil, fmt.Errorf("%w: %s call %d: whole output in add_delta mode", ErrProtocol, module, call)
 	}
-	return resp.Z.Data, resp.Base.Data, nil
+	return resp.Z.Data, resp.Out.Data, nil
 }
 
 // Record appends one answered call to B's transcript.

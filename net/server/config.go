@@ -5,17 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/zklora/zklora/circuits"
+	"github.com/zklora/zklora/engine/quant"
 	"github.com/zklora/zklora/engine/transcript"
 	"github.com/zklora/zklora/net/identity"
 	"github.com/zklora/zklora/net/wire"
 )
-
-// BaseFunc computes a module's base output (rows×o, float32) from B's float
-// input (rows×d). A server needs it only for the replace combine mode.
-type BaseFunc func(x []float32, rows int) ([]float32, error)
 
 // Module is one injection point A serves: its public announcement and the
 // secret quantized weights used to answer (circuits layout: A d×r, B r×o).
@@ -23,14 +21,13 @@ type Module struct {
 	Name          string
 	Shape         circuits.Shape
 	A, B          []int16 // secret
-	ScaleA        int32   // sA: the float A is A·2^-sA
-	ScaleB        int32   // sB
+	ShiftA        int     // sA: the float lora_Aᵀ is A·2^-sA
+	ShiftB        int     // sB
 	Scaling       float64 // lora_alpha/r (or /√r)
 	Commitment    []byte  // the adapter commitment announced at init
 	CircuitID     string
 	VKFingerprint string
 	KeyMode       string
-	Base          BaseFunc // optional; replace mode needs it
 }
 
 // ProveFunc proves one ended session: A's transcript tr (nonce set) into
@@ -167,6 +164,14 @@ func (c *Config) validate() error {
 		if len(m.A) != m.Shape.D*m.Shape.R || len(m.B) != m.Shape.R*m.Shape.O {
 			return fmt.Errorf("server: module %q: weights do not match shape %s", m.Name, m.Shape)
 		}
+		for _, sh := range []int{m.ShiftA, m.ShiftB} {
+			if sh < quant.MinShift || sh > quant.MaxShift {
+				return fmt.Errorf("server: module %q: shift %d outside [%d, %d]", m.Name, sh, quant.MinShift, quant.MaxShift)
+			}
+		}
+		if math.IsNaN(m.Scaling) || math.IsInf(m.Scaling, 0) {
+			return fmt.Errorf("server: module %q: scaling %v", m.Name, m.Scaling)
+		}
 		if len(m.Commitment) == 0 || len(m.Commitment) > wire.MaxCommitmentLen {
 			return fmt.Errorf("server: module %q: commitment of %d bytes", m.Name, len(m.Commitment))
 		}
@@ -175,13 +180,13 @@ func (c *Config) validate() error {
 }
 
 // maxFrame is the largest request frame this configuration can legitimately
-// receive: a lora_forward of MaxRowsPerCall rows of the widest module, with
-// the replace mode's float input, plus room for names.
+// receive: a lora_forward of MaxRowsPerCall rows of the largest module, with
+// the replace mode's base output, plus room for names.
 func (c *Config) maxFrame() uint32 {
-	maxD := 0
+	per := 0
 	for _, m := range c.Modules {
-		maxD = max(maxD, m.Shape.D)
+		per = max(per, 2*m.Shape.D+4*m.Shape.O)
 	}
-	n := int64(c.MaxRowsPerCall)*int64(maxD)*(2+4) + 64<<10
+	n := int64(c.MaxRowsPerCall)*int64(per) + 64<<10
 	return uint32(min(n, wire.AbsoluteMaxFrame))
 }

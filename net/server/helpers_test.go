@@ -37,7 +37,7 @@ func testModules(seed uint64) []server.Module {
 		h := sha256.New()
 		_ = binary.Write(h, binary.LittleEndian, A)
 		_ = binary.Write(h, binary.LittleEndian, B)
-		return server.Module{Name: name, Shape: s, A: A, B: B, ScaleA: 10, ScaleB: 12, Scaling: 2,
+		return server.Module{Name: name, Shape: s, A: A, B: B, ShiftA: 10, ShiftB: 12, Scaling: 2,
 			Commitment: h.Sum(nil), CircuitID: "fake-" + s.String(), VKFingerprint: "fake", KeyMode: "dev"}
 	}
 	return []server.Module{

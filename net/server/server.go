@@ -82,7 +82,7 @@ func New(cfg Config) (*LoRAServer, error) {
 		s.modules[m.Name] = m
 		s.info = append(s.info, wire.ModuleInfo{
 			Name: m.Name, D: m.Shape.D, R: m.Shape.R, O: m.Shape.O,
-			ScaleA: m.ScaleA, ScaleB: m.ScaleB, Scaling: m.Scaling,
+			ScaleA: int32(m.ShiftA), ScaleB: int32(m.ShiftB), Scaling: m.Scaling,
 			Commitment: m.Commitment, CircuitID: m.CircuitID,
 			VKFingerprint: m.VKFingerprint, KeyMode: m.KeyMode,
 		})

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zklora/zklora/engine/lora"
 	"github.com/zklora/zklora/engine/transcript"
 	"github.com/zklora/zklora/net/client"
 	"github.com/zklora/zklora/net/identity"
@@ -242,44 +243,31 @@ func TestSessionCaps(t *testing.T) {
 	}
 }
 
-func TestReplaceModeRefusedWithoutBase(t *testing.T) {
-	h := newHarness(t, nil)
-	c := h.dial(nil)
-	if _, err := c.Init(context.Background(), wire.CombineReplace); !isCode(err, uint16(wire.CodeBadRequest)) {
-		t.Fatalf("replace without a base model: %v", err)
-	}
-}
-
 func TestReplaceMode(t *testing.T) {
-	h := newHarness(t, func(c *server.Config) {
-		for i := range c.Modules {
-			o := c.Modules[i].Shape.O
-			c.Modules[i].Base = func(x []float32, rows int) ([]float32, error) {
-				out := make([]float32, rows*o)
-				for r := 0; r < rows; r++ {
-					out[r*o] = x[r*32] * 2
-				}
-				return out, nil
-			}
-		}
-	})
+	h := newHarness(t, nil)
 	c := h.dial(nil)
 	ctx := context.Background()
 	s, err := c.Init(ctx, wire.CombineReplace)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := h.cfg.Modules[0]
-	xf := make([]float32, m.Shape.D)
-	xf[0] = 1.5
-	if _, _, err := s.Forward(ctx, m.Name, 0, 1, make([]int16, m.Shape.D), 8, nil); err == nil {
-		t.Fatal("replace call without float input")
+	m := h.cfg.Modules[1]
+	rng := rand.New(rand.NewPCG(6, 6))
+	X := randRows(rng, m.Shape.D)
+	base := make([]float32, m.Shape.O)
+	for i := range base {
+		base[i] = float32(i) / 4
 	}
-	_, base, err := s.Forward(ctx, m.Name, 0, 1, make([]int16, m.Shape.D), 8, xf)
+	if _, _, err := s.Forward(ctx, m.Name, 0, 1, X, 8, nil); err == nil {
+		t.Fatal("a replace call without the base output was sent")
+	}
+	Z, out, err := s.Forward(ctx, m.Name, 0, 1, X, 8, base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if base[0] != 3 {
-		t.Fatalf("base output %v", base[0])
+	for i, z := range Z {
+		if want := lora.Combine(base[i], z, 8+m.ShiftA+m.ShiftB, m.Scaling); out[i] != want {
+			t.Fatalf("out[%d] = %v, want %v", i, out[i], want)
+		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/zklora/zklora/circuits"
+	"github.com/zklora/zklora/engine/lora"
+	"github.com/zklora/zklora/engine/quant"
 	"github.com/zklora/zklora/engine/transcript"
 	"github.com/zklora/zklora/net/wire"
 )
@@ -70,13 +72,6 @@ func (s *LoRAServer) lookup(id string, cl client) (*session, *wire.ErrorMsg) {
 }
 
 func (s *LoRAServer) handleInit(cl client, req *wire.InitRequest) wire.Message {
-	if req.Combine == wire.CombineReplace {
-		for _, m := range s.cfg.Modules {
-			if m.Base == nil {
-				return wire.Errorf(wire.CodeBadRequest, "this server has no base model for module %s: the replace combine mode is unavailable, use add_delta", m.Name)
-			}
-		}
-	}
 	if e := s.reserveLive(cl.owner); e != nil {
 		return e
 	}
@@ -198,10 +193,12 @@ func (s *LoRAServer) handleForward(cl client, req *wire.ForwardRequest) wire.Mes
 		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: X has %d columns, the module's input width d is %d", mod.Name, req.Call, req.X.Cols, mod.Shape.D)
 	case rows > s.cfg.MaxRowsPerCall:
 		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: %d rows, at most %d per call", mod.Name, req.Call, rows, s.cfg.MaxRowsPerCall)
-	case ss.combine == wire.CombineReplace && (req.XFloat.Rows != rows || req.XFloat.Cols != mod.Shape.D):
-		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: the replace mode needs the float input (%dx%d)", mod.Name, req.Call, rows, mod.Shape.D)
-	case ss.combine != wire.CombineReplace && len(req.XFloat.Data) != 0:
-		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: float input sent in add_delta mode", mod.Name, req.Call)
+	case ss.combine == wire.CombineReplace && (req.Base.Rows != rows || req.Base.Cols != mod.Shape.O):
+		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: the replace mode needs B's base output (%dx%d)", mod.Name, req.Call, rows, mod.Shape.O)
+	case ss.combine == wire.CombineReplace && (req.ScaleX < quant.MinShift || req.ScaleX > quant.MaxShift):
+		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: input shift %d outside [%d, %d]", mod.Name, req.Call, req.ScaleX, quant.MinShift, quant.MaxShift)
+	case ss.combine != wire.CombineReplace && len(req.Base.Data) != 0:
+		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: base output sent in add_delta mode", mod.Name, req.Call)
 	}
 	if !s.acquireInFlight() {
 		return wire.Errorf(wire.CodeBusy, "the server is answering %d calls, the most at once; retry", s.cfg.MaxInFlight)
@@ -283,15 +280,17 @@ func (s *LoRAServer) handleForward(cl client, req *wire.ForwardRequest) wire.Mes
 	return s.answer(ss, mod, req, Z)
 }
 
-// answer builds the response to a recorded call.
+// answer builds the response to a recorded call. In the replace mode the
+// whole output is B's base output plus the dequantized Z (engine/lora).
 func (s *LoRAServer) answer(ss *session, mod *Module, req *wire.ForwardRequest, Z []int64) wire.Message {
 	resp := &wire.ForwardResponse{Module: mod.Name, Call: req.Call, Z: wire.Int64Rows{Rows: req.X.Rows, Cols: mod.Shape.O, Data: Z}}
 	if ss.combine == wire.CombineReplace {
-		base, err := mod.Base(req.XFloat.Data, req.X.Rows)
-		if err != nil || len(base) != req.X.Rows*mod.Shape.O {
-			return wire.Errorf(wire.CodeInternal, "module %s call %d: base output failed", mod.Name, req.Call)
+		shift := int(req.ScaleX) + mod.ShiftA + mod.ShiftB
+		out := make([]float32, len(Z))
+		for i, z := range Z {
+			out[i] = lora.Combine(req.Base.Data[i], z, shift, mod.Scaling)
 		}
-		resp.Base = wire.Float32Rows{Rows: req.X.Rows, Cols: mod.Shape.O, Data: base}
+		resp.Out = wire.Float32Rows{Rows: req.X.Rows, Cols: mod.Shape.O, Data: out}
 	}
 	return resp
 }

@@ -61,11 +61,12 @@ type ForwardRequest struct {
 	SessionID string
 	Module    string
 	Call      uint32 // per-module call index, 0, 1, 2, …
-	ScaleX    int32  // sX, B's input scale (recorded, informational for A)
+	ScaleX    int32  // sX: X is B's input quantized with scale 2^-sX
 	X         Int16Rows
-	// XFloat is B's float input (rows×d), sent only in replace mode so
-	// that A can compute the module's base output. Empty otherwise.
-	XFloat Float32Rows
+	// Base is B's own base output of the module (rows×o), sent only in
+	// the replace combine mode; A answers with the whole output. Empty
+	// otherwise.
+	Base Float32Rows
 }
 
 // ForwardResponse answers a ForwardRequest (A→B).
@@ -73,8 +74,10 @@ type ForwardResponse struct {
 	Module string
 	Call   uint32
 	Z      Int64Rows // rows×o, Z = X·A·B exactly
-	// Base is A's base output of the module (rows×o), only in replace mode.
-	Base Float32Rows
+	// Out is the module's whole output (rows×o), only in the replace
+	// combine mode: Base + Z·2^-(sX+sA+sB)·scaling, rounded once to
+	// float32 (engine/lora.Combine). B checks it against Z bit for bit.
+	Out Float32Rows
 }
 
 // EndRequest ends inference (B→A) with B's fresh nonce, B's count of calls
@@ -344,7 +347,7 @@ func (m *ForwardRequest) encode(e *encoder) {
 	e.u32(m.Call)
 	e.i32(m.ScaleX)
 	e.int16Rows(m.X)
-	e.float32Rows(m.XFloat)
+	e.float32Rows(m.Base)
 }
 func (m *ForwardRequest) decode(d *decoder) {
 	m.SessionID = d.str("session id")
@@ -352,7 +355,7 @@ func (m *ForwardRequest) decode(d *decoder) {
 	m.Call = d.u32("call")
 	m.ScaleX = d.i32("scale X")
 	m.X = d.int16Rows("X")
-	m.XFloat = d.float32Rows("X float")
+	m.Base = d.float32Rows("base output")
 }
 func (m *ForwardRequest) validate() error {
 	if err := checkStr("session id", m.SessionID, true); err != nil {
@@ -367,11 +370,11 @@ func (m *ForwardRequest) validate() error {
 	if m.X.Rows == 0 || m.X.Cols == 0 {
 		return invalid("X has no rows or no columns")
 	}
-	if err := m.XFloat.Check(); err != nil {
+	if err := m.Base.Check(); err != nil {
 		return err
 	}
-	if len(m.XFloat.Data) != 0 && (m.XFloat.Rows != m.X.Rows || m.XFloat.Cols != m.X.Cols) {
-		return invalid("X float is %dx%d, X is %dx%d", m.XFloat.Rows, m.XFloat.Cols, m.X.Rows, m.X.Cols)
+	if len(m.Base.Data) != 0 && m.Base.Rows != m.X.Rows {
+		return invalid("base output has %d rows, X has %d", m.Base.Rows, m.X.Rows)
 	}
 	return nil
 }
@@ -382,13 +385,13 @@ func (m *ForwardResponse) encode(e *encoder) {
 	e.str(m.Module)
 	e.u32(m.Call)
 	e.int64Rows(m.Z)
-	e.float32Rows(m.Base)
+	e.float32Rows(m.Out)
 }
 func (m *ForwardResponse) decode(d *decoder) {
 	m.Module = d.str("module")
 	m.Call = d.u32("call")
 	m.Z = d.int64Rows("Z")
-	m.Base = d.float32Rows("base")
+	m.Out = d.float32Rows("output")
 }
 func (m *ForwardResponse) validate() error {
 	if err := checkStr("module", m.Module, true); err != nil {
@@ -397,11 +400,11 @@ func (m *ForwardResponse) validate() error {
 	if err := m.Z.Check(); err != nil {
 		return err
 	}
-	if err := m.Base.Check(); err != nil {
+	if err := m.Out.Check(); err != nil {
 		return err
 	}
-	if len(m.Base.Data) != 0 && (m.Base.Rows != m.Z.Rows || m.Base.Cols != m.Z.Cols) {
-		return invalid("base is %dx%d, Z is %dx%d", m.Base.Rows, m.Base.Cols, m.Z.Rows, m.Z.Cols)
+	if len(m.Out.Data) != 0 && (m.Out.Rows != m.Z.Rows || m.Out.Cols != m.Z.Cols) {
+		return invalid("output is %dx%d, Z is %dx%d", m.Out.Rows, m.Out.Cols, m.Z.Rows, m.Z.Cols)
 	}
 	return nil
 }

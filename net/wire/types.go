@@ -63,9 +63,10 @@ const (
 	// CombineAddDelta: A returns Z only; B adds the dequantized delta to
 	// its own base output.
 	CombineAddDelta = "add_delta"
-	// CombineReplace: A also returns the module's base output, computed
-	// by A; B replaces its own output with A's base output plus the delta.
-	// Only the delta is covered by proofs.
+	// CombineReplace: B sends its base output with X and A returns the
+	// module's whole output (base + delta) with Z, as in the original
+	// ZKLoRA; B checks the output against Z bit for bit. Only Z is covered
+	// by proofs.
 	CombineReplace = "replace"
 )
 

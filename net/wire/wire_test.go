@@ -19,9 +19,9 @@ func sampleMessages() []Message {
 			{Name: "h.0.attn.c_proj", D: 32, R: 4, O: 32, Commitment: []byte{1}},
 		}},
 		&ForwardRequest{SessionID: "s1", Module: "m", Call: 3, ScaleX: 9, X: Int16Rows{Rows: 2, Cols: 3, Data: []int16{1, -2, 3, -32768, 32767, 0}}},
-		&ForwardRequest{SessionID: "s1", Module: "m", X: Int16Rows{Rows: 1, Cols: 2, Data: []int16{1, 2}}, XFloat: Float32Rows{Rows: 1, Cols: 2, Data: []float32{0.5, -1}}},
+		&ForwardRequest{SessionID: "s1", Module: "m", X: Int16Rows{Rows: 1, Cols: 2, Data: []int16{1, 2}}, Base: Float32Rows{Rows: 1, Cols: 3, Data: []float32{0.5, -1, 2}}},
 		&ForwardResponse{Module: "m", Call: 3, Z: Int64Rows{Rows: 2, Cols: 2, Data: []int64{1 << 62, -(1 << 62), 0, -1}}},
-		&ForwardResponse{Module: "m", Z: Int64Rows{Rows: 1, Cols: 1, Data: []int64{5}}, Base: Float32Rows{Rows: 1, Cols: 1, Data: []float32{3.25}}},
+		&ForwardResponse{Module: "m", Z: Int64Rows{Rows: 1, Cols: 1, Data: []int64{5}}, Out: Float32Rows{Rows: 1, Cols: 1, Data: []float32{3.25}}},
 		&EndRequest{SessionID: "s1", Nonce: bytes.Repeat([]byte{9}, 32), Calls: 7, Root: [32]byte{1, 2, 3}},
 		&EndResponse{SessionID: "s1", JobID: "j1"},
 		&StatusRequest{SessionID: "s1"},
@@ -57,14 +57,14 @@ func normalize(m Message) Message {
 	switch v := m.(type) {
 	case *ForwardRequest:
 		c := *v
-		if len(c.XFloat.Data) == 0 {
-			c.XFloat = Float32Rows{}
+		if len(c.Base.Data) == 0 {
+			c.Base = Float32Rows{}
 		}
 		return &c
 	case *ForwardResponse:
 		c := *v
-		if len(c.Base.Data) == 0 {
-			c.Base = Float32Rows{}
+		if len(c.Out.Data) == 0 {
+			c.Out = Float32Rows{}
 		}
 		return &c
 	case *FetchChunk:
@@ -180,9 +180,20 @@ func TestTensorShapeLies(t *testing.T) {
 	if _, err := Encode(&ForwardRequest{SessionID: "s", Module: "m", X: Int16Rows{Rows: 2, Cols: 2, Data: []int16{1}}}); err == nil {
 		t.Fatal("encoded a lying tensor")
 	}
-	// Replace-mode float input of another shape.
-	if _, err := Encode(&ForwardRequest{SessionID: "s", Module: "m", X: Int16Rows{Rows: 1, Cols: 1, Data: []int16{1}}, XFloat: Float32Rows{Rows: 1, Cols: 2, Data: []float32{1, 2}}}); err == nil {
-		t.Fatal("encoded mismatched float input")
+	// Replace-mode base output with another number of rows.
+	if _, err := Encode(&ForwardRequest{SessionID: "s", Module: "m", X: Int16Rows{Rows: 1, Cols: 1, Data: []int16{1}}, Base: Float32Rows{Rows: 2, Cols: 1, Data: []float32{1, 2}}}); err == nil {
+		t.Fatal("encoded a mismatched base output")
+	}
+	// A NaN in a float tensor.
+	var e2 encoder
+	e2.str("m")
+	e2.u32(0)
+	e2.int64Rows(Int64Rows{Rows: 1, Cols: 1, Data: []int64{1}})
+	e2.u32(1)
+	e2.u32(1)
+	e2.b = append(e2.b, 0, 0, 0xc0, 0x7f)
+	if _, err := Decode(Frame{Type: TypeForwardOK, Payload: e2.b}); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("NaN output decoded: %v", err)
 	}
 }
 
