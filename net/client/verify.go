@@ -118,4 +118,3 @@ func diffTranscripts(a, b *transcript.Transcript) string {
 	}
 	return ""
 }
-
