@@ -24,9 +24,11 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(
 		newCmdCircuit(),
 		newCmdDemo(),
+		newCmdInfer(),
 		newCmdKeys(),
 		newCmdModel(),
 		newCmdProve(),
+		newCmdServe(),
 		newCmdVerify(),
 		newCmdVersion(),
 	)

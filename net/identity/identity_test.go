@@ -225,3 +225,16 @@ func TestNormalizeFingerprint(t *testing.T) {
 		}
 	}
 }
+
+func TestProbeFingerprint(t *testing.T) {
+	a := mustNew(t)
+	addr, done := serveOnce(t, ServerConfig(a))
+	fp, err := ProbeFingerprint(t.Context(), addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if fp != a.Fingerprint() {
+		t.Fatalf("probed %s, want %s", fp, a.Fingerprint())
+	}
+}
