@@ -158,14 +158,14 @@ func (c *Client) sendLocked(ctx context.Context, req wire.Message) error {
 			return ioError{err}
 		}
 	}
-	f, err := wire.Encode(req)
+	b, err := wire.Marshal(req)
 	if err != nil {
 		return err
 	}
 	_ = c.conn.SetDeadline(c.deadline(ctx))
 	stop := context.AfterFunc(ctx, func() { _ = c.conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if err := wire.WriteFrame(c.conn, f); err != nil {
+	if _, err := c.conn.Write(b); err != nil {
 		c.dropLocked()
 		return ioError{fmt.Errorf("client: send %s: %w", req.Type(), err)}
 	}

@@ -61,17 +61,17 @@ func (s *LoRAServer) handleConn(raw net.Conn) {
 
 // send writes one message under the write deadline.
 func (c *conn) send(m wire.Message) error {
-	f, err := wire.Encode(m)
+	b, err := wire.Marshal(m)
 	if err != nil {
 		// A response that does not encode is a server bug; say so.
 		c.s.cfg.Logger.Error("encode response", "type", m.Type(), "err", err)
-		f, err = wire.Encode(wire.Errorf(wire.CodeInternal, "response could not be encoded"))
-		if err != nil {
+		if b, err = wire.Marshal(wire.Errorf(wire.CodeInternal, "response could not be encoded")); err != nil {
 			return err
 		}
 	}
 	_ = c.tc.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
-	return wire.WriteFrame(c.tc, f)
+	_, err = c.tc.Write(b)
+	return err
 }
 
 // serveOne reads one request and answers it; false closes the connection.

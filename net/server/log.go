@@ -63,9 +63,11 @@ type logEnd struct {
 	Root  [32]byte
 }
 
-// sessionLog appends records to one session's log file.
+// sessionLog appends records to one session's log file and reads calls
+// back for retries.
 type sessionLog struct {
-	f *os.File
+	f    *os.File
+	size int64 // bytes written so far
 }
 
 // createLog creates dir and a new log holding the header, fsynced.
@@ -74,7 +76,7 @@ func createLog(dir string, h *logHeader) (*sessionLog, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, logName)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +86,8 @@ func createLog(dir string, h *logHeader) (*sessionLog, error) {
 		f.Close()
 		return nil, err
 	}
-	if err := l.append(encodeHeader(h)); err != nil {
+	l.size = int64(len(start))
+	if _, err := l.append(encodeHeader(h)); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -103,7 +106,7 @@ func createLog(dir string, h *logHeader) (*sessionLog, error) {
 // appending.
 func openLogAppend(dir string, validLen int64) (*sessionLog, error) {
 	path := filepath.Join(dir, logName)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -122,22 +125,42 @@ func openLogAppend(dir string, validLen int64) (*sessionLog, error) {
 			return nil, err
 		}
 	}
-	return &sessionLog{f: f}, nil
+	return &sessionLog{f: f, size: validLen}, nil
 }
 
-// append writes one record and fsyncs it.
-func (l *sessionLog) append(body []byte) error {
-	rec := make([]byte, 0, 8+len(body))
-	rec = binary.LittleEndian.AppendUint32(rec, uint32(len(body)))
-	rec = append(rec, body...)
-	rec = binary.LittleEndian.AppendUint32(rec, crc32.Checksum(body, castagnoli))
-	if _, err := l.f.Write(rec); err != nil {
-		return fmt.Errorf("session log: %w", err)
+// append writes one record, fsyncs it and returns the offset of its body.
+func (l *sessionLog) append(body []byte) (int64, error) {
+	if l == nil || l.f == nil {
+		return 0, errors.New("session log: closed")
+	}
+	// Three writes, no copy of the body: a crash between them leaves a
+	// torn record, which readLog drops by its length or checksum.
+	var head, tail [4]byte
+	binary.LittleEndian.PutUint32(head[:], uint32(len(body)))
+	binary.LittleEndian.PutUint32(tail[:], crc32.Checksum(body, castagnoli))
+	for _, p := range [][]byte{head[:], body, tail[:]} {
+		n, err := l.f.Write(p)
+		l.size += int64(n)
+		if err != nil {
+			return 0, fmt.Errorf("session log: %w", err)
+		}
 	}
 	if err := l.f.Sync(); err != nil {
-		return fmt.Errorf("session log: sync: %w", err)
+		return 0, fmt.Errorf("session log: sync: %w", err)
 	}
-	return nil
+	return l.size - int64(len(body)) - 4, nil
+}
+
+// readBody reads back the record body of n bytes at off.
+func (l *sessionLog) readBody(off int64, n int) ([]byte, error) {
+	if l == nil || l.f == nil {
+		return nil, errors.New("session log: closed")
+	}
+	b := make([]byte, n)
+	if _, err := l.f.ReadAt(b, off); err != nil {
+		return nil, fmt.Errorf("session log: read back: %w", err)
+	}
+	return b, nil
 }
 
 func (l *sessionLog) close() error {
@@ -178,16 +201,21 @@ func encodeHeader(h *logHeader) []byte {
 }
 
 func encodeCall(c *transcript.Call) []byte {
-	b := make([]byte, 0, 1+4+len(c.Module)+8+2*len(c.X)+8*len(c.Z))
-	b = append(b, recCall)
-	b = appendLP(b, []byte(c.Module))
-	b = binary.LittleEndian.AppendUint32(b, c.Index)
-	b = binary.LittleEndian.AppendUint32(b, uint32(c.Rows))
-	for _, v := range c.X {
-		b = binary.LittleEndian.AppendUint16(b, uint16(v))
+	head := 1 + 4 + len(c.Module) + 8
+	b := make([]byte, head, head+2*len(c.X)+8*len(c.Z))
+	b[0] = recCall
+	binary.LittleEndian.PutUint32(b[1:], uint32(len(c.Module)))
+	copy(b[5:], c.Module)
+	binary.LittleEndian.PutUint32(b[5+len(c.Module):], c.Index)
+	binary.LittleEndian.PutUint32(b[9+len(c.Module):], uint32(c.Rows))
+	b = b[:cap(b)]
+	p := b[head:]
+	for i, v := range c.X {
+		binary.LittleEndian.PutUint16(p[2*i:], uint16(v))
 	}
-	for _, v := range c.Z {
-		b = binary.LittleEndian.AppendUint64(b, uint64(v))
+	p = p[2*len(c.X):]
+	for i, v := range c.Z {
+		binary.LittleEndian.PutUint64(p[8*i:], uint64(v))
 	}
 	return b
 }
@@ -202,6 +230,7 @@ func encodeEnd(e *logEnd) []byte {
 type loggedSession struct {
 	Header   logHeader
 	Calls    []transcript.Call
+	CallRefs []callRef // where each call's record body is
 	End      *logEnd
 	ValidLen int64 // bytes up to the last good record
 	Torn     bool  // a torn or corrupt tail was dropped
@@ -270,6 +299,7 @@ func readLog(dir string) (*loggedSession, error) {
 				break
 			}
 			out.Calls = append(out.Calls, *c)
+			out.CallRefs = append(out.CallRefs, callRef{off: off + 4, n: len(body), rows: c.Rows})
 		case recEnd:
 			if out.End != nil {
 				ok = false
@@ -319,6 +349,13 @@ func readRecord(r *bufio.Reader, left int64) ([]byte, error) {
 		return nil, errors.New("bad checksum")
 	}
 	return body[:l], nil
+}
+
+// callRef locates one call's record body in the log.
+type callRef struct {
+	off  int64
+	n    int
+	rows int
 }
 
 // logReader decodes record bodies with bounds checks.

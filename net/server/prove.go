@@ -5,8 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/zklora/zklora/engine/artifact"
+	"github.com/zklora/zklora/engine/transcript"
 	"github.com/zklora/zklora/net/wire"
 )
 
@@ -38,18 +40,27 @@ func (s *LoRAServer) handleEnd(cl client, req *wire.EndRequest) wire.Message {
 	if len(ss.pending) > 0 {
 		return wire.Errorf(wire.CodeBusy, "session %s still has %d calls being answered", ss.id, len(ss.pending))
 	}
-	if n := len(ss.tr.Calls); n == 0 {
+	if n := len(ss.calls); n == 0 {
 		return wire.Errorf(wire.CodeBadRequest, "session %s has no call: nothing to prove", ss.id)
 	} else if int(req.Calls) != n {
 		return wire.Errorf(wire.CodeConflict, "session %s: A recorded %d calls, B reports %d (a lost answer? retry the missing calls with the same inputs)", ss.id, n, req.Calls)
 	}
-	if root := ss.tr.Root(); root != req.Root {
+	if !s.acquireLoad() {
+		return wire.Errorf(wire.CodeBusy, "the server is busy ending other sessions; retry")
+	}
+	tr, err := loadTranscript(ss.dir)
+	s.releaseLoad()
+	if err != nil {
+		s.cfg.Logger.Error("reload session", "session", ss.id, "err", err)
+		return wire.Errorf(wire.CodeInternal, "session %s: cannot read its record back", ss.id)
+	}
+	if len(tr.Calls) != len(ss.calls) {
+		return wire.Errorf(wire.CodeInternal, "session %s: its record holds %d calls, %d expected", ss.id, len(tr.Calls), len(ss.calls))
+	}
+	if root := tr.Root(); root != req.Root {
 		return wire.Errorf(wire.CodeConflict, "session %s: B's transcript root %x differs from A's %x", ss.id, req.Root[:8], root[:8])
 	}
-	if err := ss.tr.SetNonce(req.Nonce); err != nil {
-		return wire.Errorf(wire.CodeBadRequest, "%v", err)
-	}
-	if err := ss.log.append(encodeEnd(&logEnd{Nonce: req.Nonce, Root: req.Root})); err != nil {
+	if _, err := ss.log.append(encodeEnd(&logEnd{Nonce: req.Nonce, Root: req.Root})); err != nil {
 		s.cfg.Logger.Error("session log", "session", ss.id, "err", err)
 		return wire.Errorf(wire.CodeInternal, "session %s: cannot record the end of the session", ss.id)
 	}
@@ -58,14 +69,57 @@ func (s *LoRAServer) handleEnd(cl client, req *wire.EndRequest) wire.Message {
 	ss.nonce = append([]byte(nil), req.Nonce...)
 	ss.jobID = "prove-" + ss.id
 	ss.state = wire.StateQueued
-	ss.total = len(ss.tr.UsedModules())
+	ss.total = len(tr.UsedModules())
 	if ss.live {
 		ss.live = false
 		s.releaseLive(ss.owner)
 	}
-	s.cfg.Logger.Info("session ended", "session", ss.id, "calls", len(ss.tr.Calls), "modules", ss.total)
+	s.cfg.Logger.Info("session ended", "session", ss.id, "calls", len(tr.Calls), "modules", ss.total)
 	s.startProof(ss)
 	return &wire.EndResponse{SessionID: ss.id, JobID: ss.jobID}
+}
+
+// acquireLoad bounds how many session records are loaded into memory at
+// once by end_inference (each holds all of a session's rows).
+func (s *LoRAServer) acquireLoad() bool {
+	select {
+	case s.loadSem <- struct{}{}:
+		return true
+	case <-time.After(s.cfg.WriteTimeout):
+		return false
+	}
+}
+
+func (s *LoRAServer) releaseLoad() { <-s.loadSem }
+
+// loadTranscript rebuilds a session's transcript from its log, with B's
+// nonce set if the session has ended.
+func loadTranscript(dir string) (*transcript.Transcript, error) {
+	ls, err := readLog(dir)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := transcript.New(ls.Header.SessionID, ls.Header.Modules)
+	if err != nil {
+		return nil, err
+	}
+	if err := tr.SetLimits(transcript.Limits{MaxRows: 1 << 40, MaxValues: 1 << 62}); err != nil {
+		return nil, err
+	}
+	for _, c := range ls.Calls {
+		if err := tr.Append(c); err != nil {
+			return nil, err
+		}
+	}
+	if ls.End != nil {
+		if err := tr.SetNonce(ls.End.Nonce); err != nil {
+			return nil, err
+		}
+		if tr.Root() != ls.End.Root {
+			return nil, errors.New("the recorded transcript's root differs from the one B announced at its end")
+		}
+	}
+	return tr, nil
 }
 
 // startProof proves ss in the background (ss.mu may be held: the goroutine
@@ -83,13 +137,15 @@ func (s *LoRAServer) prove(ss *session) {
 	defer func() { <-s.proveSem }()
 
 	ss.mu.Lock()
-	tr := ss.tr
 	ss.state = wire.StateProving
 	ss.done = 0
 	ss.mu.Unlock()
 
 	dir := filepath.Join(ss.dir, artifactsDir)
-	err := os.RemoveAll(dir)
+	tr, err := loadTranscript(ss.dir)
+	if err == nil {
+		err = os.RemoveAll(dir)
+	}
 	if err == nil {
 		err = os.MkdirAll(dir, 0o755)
 	}
@@ -120,7 +176,6 @@ func (s *LoRAServer) prove(ss *session) {
 		s.cfg.Logger.Error("proving failed", "session", ss.id, "err", err)
 	default:
 		ss.state, ss.done = wire.StateDone, ss.total
-		ss.tr = nil // the artifacts hold it now
 		s.cfg.Logger.Info("session proven", "session", ss.id, "modules", ss.total)
 	}
 }

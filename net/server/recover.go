@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/zklora/zklora/circuits"
 	"github.com/zklora/zklora/engine/artifact"
 	"github.com/zklora/zklora/engine/transcript"
 	"github.com/zklora/zklora/net/wire"
@@ -53,12 +54,14 @@ func (s *LoRAServer) restore(dir string, ls *loggedSession) error {
 	h := &ls.Header
 	ss := &session{
 		id: h.SessionID, dir: dir, combine: h.Combine, owner: h.Owner, budgetKeys: h.BudgetKeys,
-		calls: map[callKey]int{}, pending: map[callKey]bool{}, rows: map[string]int64{},
+		calls: map[callKey]callRef{}, pending: map[callKey]bool{}, rows: map[string]int64{},
 		lastUsed: time.Unix(0, h.Created),
 	}
 	if st, err := os.Stat(filepath.Join(dir, logName)); err == nil {
 		ss.lastUsed = st.ModTime()
 	}
+	// The transcript validates the record (shapes, duplicates) and gives
+	// the root; it is dropped at the end of restore.
 	tr, err := transcript.New(h.SessionID, h.Modules)
 	if err == nil {
 		err = tr.SetLimits(transcript.Limits{MaxRows: 1 << 40, MaxValues: 1 << 62})
@@ -66,15 +69,21 @@ func (s *LoRAServer) restore(dir string, ls *loggedSession) error {
 	if err != nil {
 		return err
 	}
+	shapes := map[string]circuits.Shape{}
+	for _, m := range h.Modules {
+		shapes[m.Name] = m.Shape
+	}
 	for i := range ls.Calls {
 		c := &ls.Calls[i]
 		if err := tr.Append(*c); err != nil {
 			return err
 		}
-		ss.calls[callKey{c.Module, c.Index}] = i
+		ss.calls[callKey{c.Module, c.Index}] = ls.CallRefs[i]
 		ss.rows[c.Module] += int64(c.Rows)
+		ss.totalRows += int64(c.Rows)
+		ss.values += int64(c.Rows) * int64(shapes[c.Module].D+shapes[c.Module].O)
 	}
-	ss.tr = tr
+	used := len(tr.UsedModules())
 	s.mu.Lock()
 	for m, n := range ss.rows {
 		s.addClientRowsLocked(ss.budgetKeys, m, n)
@@ -84,35 +93,25 @@ func (s *LoRAServer) restore(dir string, ls *loggedSession) error {
 	mismatch := s.adapterMismatch(h.Modules)
 	_, manErr := os.Stat(filepath.Join(dir, artifactsDir, artifact.ManifestFile))
 	proven := manErr == nil
+	if ls.End != nil {
+		ss.nonce, ss.jobID, ss.total = ls.End.Nonce, "prove-"+ss.id, used
+	}
 	switch {
 	case ls.End != nil && proven:
-		ss.state, ss.tr = wire.StateDone, nil
-		ss.nonce, ss.jobID = ls.End.Nonce, "prove-"+ss.id
-		ss.total = len(tr.UsedModules())
-		ss.done = ss.total
+		ss.state, ss.done = wire.StateDone, used
 	case mismatch != "":
 		ss.state, ss.errMsg = wire.StateFailed, "the adapter served now differs from the one this session committed to: "+mismatch
-		if ls.End != nil {
-			ss.nonce, ss.jobID = ls.End.Nonce, "prove-"+ss.id
-		}
 	case ls.End != nil:
-		if err := tr.SetNonce(ls.End.Nonce); err != nil {
-			return err
-		}
 		if tr.Root() != ls.End.Root {
 			ss.state, ss.errMsg = wire.StateFailed, "recorded transcript root differs from the one B announced"
 			break
 		}
-		ss.state, ss.nonce, ss.jobID = wire.StateQueued, ls.End.Nonce, "prove-"+ss.id
-		ss.total = len(tr.UsedModules())
+		ss.state = wire.StateQueued
 	default:
 		lg, err := openLogAppend(dir, ls.ValidLen)
 		if err != nil {
 			return err
 		}
-		// Back to the serving limits, unless the record already exceeds
-		// them (the configuration changed); budgets still apply.
-		_ = tr.SetLimits(s.trLimits)
 		ss.log, ss.state, ss.live = lg, wire.StateRecording, true
 	}
 	if ls.Torn {

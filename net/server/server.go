@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zklora/zklora/circuits"
 	"github.com/zklora/zklora/engine/transcript"
 	"github.com/zklora/zklora/net/identity"
 	"github.com/zklora/zklora/net/wire"
@@ -24,6 +25,7 @@ type LoRAServer struct {
 	id       *identity.Identity
 	tlsConf  *tls.Config
 	modules  map[string]*Module
+	shapes   map[string]circuits.Shape
 	info     []wire.ModuleInfo
 	trMods   []transcript.Module
 	maxFrame uint32
@@ -34,6 +36,8 @@ type LoRAServer struct {
 	wg     sync.WaitGroup
 	// proveSem bounds concurrent proofs.
 	proveSem chan struct{}
+	// loadSem bounds the session records loaded at once by end_inference.
+	loadSem chan struct{}
 
 	mu           sync.Mutex
 	closing      bool
@@ -67,8 +71,10 @@ func New(cfg Config) (*LoRAServer, error) {
 		id:           id,
 		tlsConf:      identity.ServerConfig(id),
 		modules:      make(map[string]*Module, len(c.Modules)),
+		shapes:       make(map[string]circuits.Shape, len(c.Modules)),
 		maxFrame:     c.maxFrame(),
 		proveSem:     make(chan struct{}, c.ProveWorkers),
+		loadSem:      make(chan struct{}, 2),
 		listeners:    map[net.Listener]struct{}{},
 		conns:        map[net.Conn]struct{}{},
 		sessions:     map[string]*session{},
@@ -80,6 +86,7 @@ func New(cfg Config) (*LoRAServer, error) {
 	for i := range c.Modules {
 		m := &c.Modules[i]
 		s.modules[m.Name] = m
+		s.shapes[m.Name] = m.Shape
 		s.info = append(s.info, wire.ModuleInfo{
 			Name: m.Name, D: m.Shape.D, R: m.Shape.R, O: m.Shape.O,
 			ScaleA: int32(m.ShiftA), ScaleB: int32(m.ShiftB), Scaling: m.Scaling,
@@ -94,7 +101,7 @@ func New(cfg Config) (*LoRAServer, error) {
 	if c.RowBudget > 0 {
 		maxRows = max(maxRows, c.RowBudget*int64(len(c.Modules)))
 	}
-	s.trLimits = transcript.Limits{MaxRows: maxRows}
+	s.trLimits = transcript.Limits{MaxRows: maxRows, MaxValues: transcript.DefaultMaxValues}
 	if _, err := transcript.New("check", s.trMods); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}

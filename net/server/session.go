@@ -30,22 +30,26 @@ type session struct {
 	owner      string
 	budgetKeys []string
 
-	mu       sync.Mutex
-	state    wire.ProofState
-	tr       *transcript.Transcript // nil once proven (the artifacts hold it)
-	log      *sessionLog
-	calls    map[callKey]int // position in tr.Calls
-	pending  map[callKey]bool
-	rows     map[string]int64 // rows per module, recorded or being answered
-	inFlight int
-	lastUsed time.Time
-	live     bool // counted in the server's live-session caps
-	nonce    []byte
-	jobID    string
-	done     int
-	total    int
-	module   string
-	errMsg   string
+	mu    sync.Mutex
+	state wire.ProofState
+	// log is the open session log while the session records. The calls'
+	// rows live only there: memory holds an index, so that a session's
+	// footprint does not grow with its rows.
+	log       *sessionLog
+	calls     map[callKey]callRef
+	pending   map[callKey]bool
+	rows      map[string]int64 // rows per module, recorded or being answered
+	totalRows int64            // over all modules, recorded or being answered
+	values    int64            // Σ rows·(d+o), recorded or being answered
+	inFlight  int
+	lastUsed  time.Time
+	live      bool // counted in the server's live-session caps
+	nonce     []byte
+	jobID     string
+	done      int
+	total     int
+	module    string
+	errMsg    string
 }
 
 func newSessionID() (string, error) {
@@ -80,14 +84,6 @@ func (s *LoRAServer) handleInit(cl client, req *wire.InitRequest) wire.Message {
 		s.releaseLive(cl.owner)
 		return wire.Errorf(wire.CodeInternal, "session id: %v", err)
 	}
-	tr, err := transcript.New(id, s.trMods)
-	if err == nil {
-		err = tr.SetLimits(s.trLimits)
-	}
-	if err != nil {
-		s.releaseLive(cl.owner)
-		return wire.Errorf(wire.CodeInternal, "transcript: %v", err)
-	}
 	dir := s.sessionDir(id)
 	lg, err := createLog(dir, &logHeader{
 		SessionID: id, Combine: req.Combine, Owner: cl.owner, BudgetKeys: cl.budgetKeys,
@@ -100,8 +96,8 @@ func (s *LoRAServer) handleInit(cl client, req *wire.InitRequest) wire.Message {
 	}
 	ss := &session{
 		id: id, dir: dir, combine: req.Combine, owner: cl.owner, budgetKeys: cl.budgetKeys,
-		state: wire.StateRecording, tr: tr, log: lg, live: true, lastUsed: time.Now(),
-		calls: map[callKey]int{}, pending: map[callKey]bool{}, rows: map[string]int64{},
+		state: wire.StateRecording, log: lg, live: true, lastUsed: time.Now(),
+		calls: map[callKey]callRef{}, pending: map[callKey]bool{}, rows: map[string]int64{},
 	}
 	s.mu.Lock()
 	s.sessions[id] = ss
@@ -169,7 +165,6 @@ func (s *LoRAServer) evictIdle() int {
 			ss.errMsg = "session abandoned: idle too long"
 			_ = ss.log.close()
 			ss.log = nil
-			ss.tr = nil
 			s.releaseLive(ss.owner)
 			n++
 		}
@@ -206,6 +201,7 @@ func (s *LoRAServer) handleForward(cl client, req *wire.ForwardRequest) wire.Mes
 	defer s.releaseInFlight()
 
 	key := callKey{req.Module, req.Call}
+	nv := int64(rows) * int64(mod.Shape.D+mod.Shape.O)
 	ss.mu.Lock()
 	if ss.state != wire.StateRecording {
 		st, msg := ss.state, ss.errMsg
@@ -215,38 +211,39 @@ func (s *LoRAServer) handleForward(cl client, req *wire.ForwardRequest) wire.Mes
 		}
 		return wire.Errorf(wire.CodeEnded, "session %s has ended", ss.id)
 	}
-	if i, dup := ss.calls[key]; dup {
-		c := ss.tr.Calls[i]
+	if ref, dup := ss.calls[key]; dup {
+		c, err := s.readCall(ss, ref)
 		ss.mu.Unlock()
+		if err != nil {
+			s.cfg.Logger.Error("read back a call", "session", ss.id, "err", err)
+			return wire.Errorf(wire.CodeInternal, "module %s call %d: cannot read the recorded answer", mod.Name, req.Call)
+		}
 		if c.Rows != rows || !slices.Equal(c.X, req.X.Data) {
 			return wire.Errorf(wire.CodeConflict, "module %s call %d was already answered for other inputs", mod.Name, req.Call)
 		}
 		// A retry (B lost the answer): the recorded answer again.
 		return s.answer(ss, mod, req, c.Z)
 	}
-	if ss.pending[key] {
+	if e := s.checkCaps(ss, mod, req.Call, rows, nv); e != nil {
 		ss.mu.Unlock()
-		return wire.Errorf(wire.CodeConflict, "module %s call %d is being answered already", mod.Name, req.Call)
-	}
-	if ss.inFlight >= s.cfg.MaxInFlightPerSession {
-		ss.mu.Unlock()
-		return wire.Errorf(wire.CodeBusy, "session %s has %d calls in flight, the most at once", ss.id, ss.inFlight)
-	}
-	if b := s.cfg.RowBudget; b > 0 && ss.rows[mod.Name]+int64(rows) > b {
-		used := ss.rows[mod.Name]
-		ss.mu.Unlock()
-		return wire.Errorf(wire.CodeBudgetExceeded, "module %s call %d: %d more rows would exceed this session's row budget of %d rows per module (%d used): each answer reveals x·ΔW, so A limits how many rows one session may see", mod.Name, req.Call, rows, b, used)
+		return e
 	}
 	if e := s.reserveClientRows(ss.budgetKeys, mod.Name, int64(rows)); e != nil {
 		ss.mu.Unlock()
 		return e
 	}
 	ss.rows[mod.Name] += int64(rows)
+	ss.totalRows += int64(rows)
+	ss.values += nv
 	ss.pending[key] = true
 	ss.inFlight++
 	ss.mu.Unlock()
 
 	Z, err := circuits.MatMulExact(mod.Shape, req.X.Data, mod.A, mod.B)
+	var body []byte
+	if err == nil {
+		body = encodeCall(&transcript.Call{Module: mod.Name, Index: req.Call, Rows: rows, X: req.X.Data, Z: Z})
+	}
 
 	ss.mu.Lock()
 	delete(ss.pending, key)
@@ -255,29 +252,55 @@ func (s *LoRAServer) handleForward(cl client, req *wire.ForwardRequest) wire.Mes
 		err = fmt.Errorf("session ended while the call was answered")
 	}
 	if err == nil {
-		err = ss.tr.Append(transcript.Call{Module: mod.Name, Index: req.Call, Rows: rows, X: req.X.Data, Z: Z})
-		if err == nil {
-			pos := len(ss.tr.Calls) - 1
-			if lerr := ss.log.append(encodeCall(&ss.tr.Calls[pos])); lerr != nil {
-				// The call is in memory but not on disk: this session can
-				// no longer be proven consistently. Fail it loudly.
-				ss.state, ss.errMsg = wire.StateFailed, "cannot persist the session log: "+lerr.Error()
-				s.cfg.Logger.Error("session log", "session", ss.id, "err", lerr)
-				ss.mu.Unlock()
-				return wire.Errorf(wire.CodeInternal, "session %s: cannot record the call; the session is closed", ss.id)
-			}
-			ss.calls[key] = pos
-			ss.lastUsed = time.Now()
+		off, lerr := ss.log.append(body)
+		if lerr != nil {
+			// Whether the record reached the disk is unknown: this session
+			// can no longer be proven consistently. Fail it loudly.
+			ss.state, ss.errMsg = wire.StateFailed, "cannot persist the session log: "+lerr.Error()
+			s.cfg.Logger.Error("session log", "session", ss.id, "err", lerr)
+			ss.mu.Unlock()
+			return wire.Errorf(wire.CodeInternal, "session %s: cannot record the call; the session is closed", ss.id)
 		}
-	}
-	if err != nil {
-		ss.rows[mod.Name] -= int64(rows)
+		ss.calls[key] = callRef{off: off, n: len(body), rows: rows}
+		ss.lastUsed = time.Now()
 		ss.mu.Unlock()
-		s.releaseClientRows(ss.budgetKeys, mod.Name, int64(rows))
-		return wire.Errorf(wire.CodeBadRequest, "module %s call %d: %v", mod.Name, req.Call, err)
+		return s.answer(ss, mod, req, Z)
 	}
+	ss.rows[mod.Name] -= int64(rows)
+	ss.totalRows -= int64(rows)
+	ss.values -= nv
 	ss.mu.Unlock()
-	return s.answer(ss, mod, req, Z)
+	s.releaseClientRows(ss.budgetKeys, mod.Name, int64(rows))
+	return wire.Errorf(wire.CodeBadRequest, "module %s call %d: %v", mod.Name, req.Call, err)
+}
+
+// checkCaps checks a new call against the session's caps and budget
+// (ss.mu held).
+func (s *LoRAServer) checkCaps(ss *session, mod *Module, call uint32, rows int, nv int64) *wire.ErrorMsg {
+	key := callKey{mod.Name, call}
+	switch {
+	case ss.pending[key]:
+		return wire.Errorf(wire.CodeConflict, "module %s call %d is being answered already", mod.Name, call)
+	case ss.inFlight >= s.cfg.MaxInFlightPerSession:
+		return wire.Errorf(wire.CodeBusy, "session %s has %d calls in flight, the most at once", ss.id, ss.inFlight)
+	case len(ss.calls)+len(ss.pending) >= transcript.MaxCalls:
+		return wire.Errorf(wire.CodeBudgetExceeded, "session %s holds %d calls, the most a transcript may", ss.id, transcript.MaxCalls)
+	case ss.totalRows+int64(rows) > s.trLimits.MaxRows || ss.values+nv > s.trLimits.MaxValues:
+		return wire.Errorf(wire.CodeBudgetExceeded, "session %s: %d more rows exceed the transcript's limits (%d rows, %d values)", ss.id, rows, s.trLimits.MaxRows, s.trLimits.MaxValues)
+	}
+	if b := s.cfg.RowBudget; b > 0 && ss.rows[mod.Name]+int64(rows) > b {
+		return wire.Errorf(wire.CodeBudgetExceeded, "module %s call %d: %d more rows would exceed this session's row budget of %d rows per module (%d used): each answer reveals x·ΔW, so A limits how many rows one session may see", mod.Name, call, rows, b, ss.rows[mod.Name])
+	}
+	return nil
+}
+
+// readCall reads a recorded call back from the session log (ss.mu held).
+func (s *LoRAServer) readCall(ss *session, ref callRef) (*transcript.Call, error) {
+	body, err := ss.log.readBody(ref.off, ref.n)
+	if err != nil {
+		return nil, err
+	}
+	return decodeCall(body, s.shapes)
 }
 
 // answer builds the response to a recorded call. In the replace mode the

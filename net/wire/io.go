@@ -2,13 +2,17 @@ package wire
 
 import "io"
 
-// WriteMessage encodes m and writes it as one frame.
+// Marshal validates m and returns its whole frame, header included.
+func Marshal(m Message) ([]byte, error) { return encodeFrame(m) }
+
+// WriteMessage encodes m and writes it as one frame, in one Write call.
 func WriteMessage(w io.Writer, m Message) error {
-	f, err := Encode(m)
+	b, err := encodeFrame(m)
 	if err != nil {
 		return err
 	}
-	return WriteFrame(w, f)
+	_, err = w.Write(b)
+	return err
 }
 
 // ReadMessage reads one frame (payload at most max bytes, 0 meaning

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -173,15 +174,29 @@ func (*ErrorMsg) Type() Type { return TypeError }
 
 // Encode encodes m into a frame after validating it.
 func Encode(m Message) (Frame, error) {
-	if err := m.validate(); err != nil {
+	b, err := encodeFrame(m)
+	if err != nil {
 		return Frame{}, err
 	}
-	var e encoder
-	m.encode(&e)
-	if uint64(len(e.b)) > AbsoluteMaxFrame {
-		return Frame{}, ErrFrameTooLarge
+	return Frame{Type: m.Type(), Payload: b[HeaderSize:]}, nil
+}
+
+// encodeFrame validates m and encodes it with its frame header in front,
+// in one buffer.
+func encodeFrame(m Message) ([]byte, error) {
+	if err := m.validate(); err != nil {
+		return nil, err
 	}
-	return Frame{Type: m.Type(), Payload: e.b}, nil
+	e := encoder{b: make([]byte, HeaderSize, 256)}
+	m.encode(&e)
+	n := len(e.b) - HeaderSize
+	if uint64(n) > AbsoluteMaxFrame {
+		return nil, ErrFrameTooLarge
+	}
+	copy(e.b, magic[:])
+	e.b[2], e.b[3] = Version, byte(m.Type())
+	binary.BigEndian.PutUint32(e.b[4:], uint32(n))
+	return e.b, nil
 }
 
 // Decode decodes a frame's payload into the message of its type and

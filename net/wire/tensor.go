@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Int16Rows is a rows×cols int16 matrix, row-major.
@@ -62,27 +63,38 @@ func (d *decoder) tensorHeader(what string, elemSize int) (rows, cols int) {
 	return int(r), int(c)
 }
 
+// extend grows e.b by n bytes and returns them.
+func (e *encoder) extend(n int) []byte {
+	e.b = slices.Grow(e.b, n)
+	l := len(e.b)
+	e.b = e.b[:l+n]
+	return e.b[l:]
+}
+
 func (e *encoder) int16Rows(t Int16Rows) {
 	e.u32(uint32(t.Rows))
 	e.u32(uint32(t.Cols))
-	for _, v := range t.Data {
-		e.b = binary.LittleEndian.AppendUint16(e.b, uint16(v))
+	p := e.extend(2 * len(t.Data))
+	for i, v := range t.Data {
+		binary.LittleEndian.PutUint16(p[2*i:], uint16(v))
 	}
 }
 
 func (e *encoder) int64Rows(t Int64Rows) {
 	e.u32(uint32(t.Rows))
 	e.u32(uint32(t.Cols))
-	for _, v := range t.Data {
-		e.b = binary.LittleEndian.AppendUint64(e.b, uint64(v))
+	p := e.extend(8 * len(t.Data))
+	for i, v := range t.Data {
+		binary.LittleEndian.PutUint64(p[8*i:], uint64(v))
 	}
 }
 
 func (e *encoder) float32Rows(t Float32Rows) {
 	e.u32(uint32(t.Rows))
 	e.u32(uint32(t.Cols))
-	for _, v := range t.Data {
-		e.b = binary.LittleEndian.AppendUint32(e.b, math.Float32bits(v))
+	p := e.extend(4 * len(t.Data))
+	for i, v := range t.Data {
+		binary.LittleEndian.PutUint32(p[4*i:], math.Float32bits(v))
 	}
 }
 
