@@ -173,7 +173,15 @@ func TestRecordingSessionSurvivesRestartAndTornLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(9, 1))
-	call(t, s, h.cfg.Modules, 0, 0, 2, rng)
+	m := h.cfg.Modules[0]
+	X := randRows(rng, 2*m.Shape.D)
+	Z, _, err := s.Forward(ctx, m.Name, 0, 2, X, 8, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Record(m.Name, 0, 2, X, Z); err != nil {
+		t.Fatal(err)
+	}
 	call(t, s, h.cfg.Modules, 1, 0, 2, rng)
 	h.stop()
 	c.Close()
@@ -187,6 +195,11 @@ func TestRecordingSessionSurvivesRestartAndTornLog(t *testing.T) {
 	f.Close()
 	h.start()
 	sess := h.dial(bid).Attach(s)
+	// A call answered before the restart is answered again from the log.
+	Z2, _, err := sess.Forward(ctx, m.Name, 0, 2, X, 8, nil)
+	if err != nil || !equal64(Z, Z2) {
+		t.Fatalf("retry after restart: %v", err)
+	}
 	call(t, sess, h.cfg.Modules, 0, 1, 2, rng)
 	if _, err := sess.End(ctx); err != nil {
 		t.Fatal(err)

@@ -271,3 +271,25 @@ func TestReplaceMode(t *testing.T) {
 		}
 	}
 }
+
+func TestIdleSessionsEvictedAtCap(t *testing.T) {
+	h := newHarness(t, func(c *server.Config) { c.MaxSessions = 1; c.SessionIdle = 50 * time.Millisecond })
+	ctx := context.Background()
+	a := h.dial(nil)
+	old, err := a.Init(ctx, wire.CombineAddDelta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := h.dial(nil)
+	if _, err := b.Init(ctx, wire.CombineAddDelta); !isCode(err, uint16(wire.CodeBusy)) {
+		t.Fatalf("second session at the cap: %v", err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if _, err := b.Init(ctx, wire.CombineAddDelta); err != nil {
+		t.Fatalf("after the first went idle: %v", err)
+	}
+	m := h.cfg.Modules[0]
+	if _, _, err := old.Forward(ctx, m.Name, 0, 1, make([]int16, m.Shape.D), 8, nil); !isCode(err, uint16(wire.CodeEnded)) {
+		t.Fatalf("evicted session still answers: %v", err)
+	}
+}
