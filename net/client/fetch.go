@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/zklora/zklora/engine/fsutil"
 	"github.com/zklora/zklora/net/wire"
 )
 
@@ -19,29 +18,52 @@ const (
 )
 
 // Fetch downloads the session's artifact directory into dir, which must
-// not exist or be empty. Every path is checked to stay inside dir, chunks
-// must arrive in order and match the sizes they announce, and the totals
-// are capped.
-func (s *Session) Fetch(ctx context.Context, dir string) error {
+// not exist or be an empty directory. Every path is checked to stay inside
+// the directory, chunks must arrive in order and match the sizes they
+// announce, and the totals are capped. The files are written to a
+// temporary directory next to dir, renamed to dir once complete: dir
+// appears whole or not at all.
+func (s *Session) Fetch(ctx context.Context, dir string) (err error) {
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return fmt.Errorf("client: fetch: %s is not empty", dir)
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("client: fetch: %w", err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("client: fetch: %w", err)
 	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".partial-")
+	if err != nil {
+		return fmt.Errorf("client: fetch: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(tmp)
+		}
+	}()
 	c := s.c
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if err := c.sendLocked(ctx, &wire.FetchRequest{SessionID: s.ID}); err != nil {
+		c.mu.Unlock()
 		return fmt.Errorf("client: fetch_artifacts: %w", err)
 	}
-	if err := s.receiveArtifacts(ctx, dir); err != nil {
+	err = s.receiveArtifacts(ctx, tmp)
+	if err != nil {
 		if _, isServerErr := ServerError(err); !isServerErr {
 			c.dropLocked() // the stream may be mid-file: start afresh next time
 		}
+	}
+	c.mu.Unlock()
+	if err != nil {
 		return err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("client: fetch: %w", err)
+	}
+	_ = os.Remove(dir) // an empty directory, if any
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("client: fetch: %w", err)
 	}
 	return nil
 }
@@ -67,7 +89,7 @@ func (s *Session) receiveArtifacts(ctx context.Context, dir string) error {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
-		if err := fsutil.WriteBytesAtomic(path, 0o644, data); err != nil {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
 			return err
 		}
 		cur, data = "", nil
