@@ -51,8 +51,8 @@ func TestDistilgpt2Session(t *testing.T) {
 	}
 	n, in := cfg.NEmbd, cfg.NInner
 	ts := map[string]gpt2.Tensor{
-		"transformer.wte.weight": {Shape: []int{cfg.VocabSize, n}, Data: gauss(0.02, cfg.VocabSize, n)},
-		"transformer.wpe.weight": {Shape: []int{cfg.NPositions, n}, Data: gauss(0.01, cfg.NPositions, n)},
+		"transformer.wte.weight":  {Shape: []int{cfg.VocabSize, n}, Data: gauss(0.02, cfg.VocabSize, n)},
+		"transformer.wpe.weight":  {Shape: []int{cfg.NPositions, n}, Data: gauss(0.01, cfg.NPositions, n)},
 		"transformer.ln_f.weight": fill(1, n), "transformer.ln_f.bias": fill(0, n),
 	}
 	pts := map[string]peft.Tensor{}

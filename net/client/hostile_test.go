@@ -82,7 +82,7 @@ func TestFetchRefusesHostileServer(t *testing.T) {
 		"chunk out of order":  {chunk("proofs/a.proof", 4, 2, []byte{1, 2}, false), chunk("", 0, 0, nil, true)},
 		"short file":          {chunk("proofs/a.proof", 4, 0, []byte{1, 2}, false), chunk("", 0, 0, nil, true)},
 		"file sent twice":     {chunk("a", 1, 0, []byte{1}, false), chunk("b", 1, 0, []byte{1}, false), chunk("a", 1, 0, []byte{1}, false), chunk("", 0, 0, nil, true)},
-		"oversized file":      {chunk("a", client.MaxFetchFile + 1, 0, []byte{1}, false)},
+		"oversized file":      {chunk("a", client.MaxFetchFile+1, 0, []byte{1}, false)},
 		"size changes":        {chunk("a", 4, 0, []byte{1, 2}, false), chunk("a", 5, 2, []byte{3, 4}, false), chunk("", 0, 0, nil, true)},
 		"stream cut":          {chunk("a", 4, 0, []byte{1, 2}, false)},
 		"wrong response type": {{'Z', 'L', wire.Version, byte(wire.TypeEndOK), 0, 0, 0, 0}},

@@ -9,17 +9,14 @@ import (
 
 	"github.com/zklora/zklora/engine/artifact"
 	"github.com/zklora/zklora/engine/transcript"
+	"github.com/zklora/zklora/net/record"
 	"github.com/zklora/zklora/net/wire"
 )
 
-// Files inside a session directory.
-const (
-	artifactsDir = "artifacts"
-	// ATranscriptFile is A's own transcript, shipped with the artifacts so
-	// that B can name the first call where its record and A's differ. B
-	// never takes a public value of the proofs from it.
-	ATranscriptFile = "a-transcript.zklt"
-)
+// artifactsDir is the artifact directory inside a session directory. Next
+// to the prover's files it holds A's record (net/record), so that B can
+// name the first call where its transcript and A's differ.
+const artifactsDir = "artifacts"
 
 func (s *LoRAServer) handleEnd(cl client, req *wire.EndRequest) wire.Message {
 	ss, e := s.lookup(req.SessionID, cl)
@@ -150,7 +147,7 @@ func (s *LoRAServer) prove(ss *session) {
 		err = os.MkdirAll(dir, 0o755)
 	}
 	if err == nil {
-		err = tr.Save(filepath.Join(dir, ATranscriptFile))
+		err = record.Of(tr).Save(filepath.Join(dir, record.FileName))
 	}
 	if err == nil {
 		err = s.cfg.Prove(s.ctx, dir, tr, func(done, total int, module string) {

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"math/rand/v2"
 	"os"
@@ -11,9 +10,9 @@ import (
 	"time"
 
 	"github.com/zklora/zklora/engine/lora"
-	"github.com/zklora/zklora/engine/transcript"
 	"github.com/zklora/zklora/net/client"
 	"github.com/zklora/zklora/net/identity"
+	"github.com/zklora/zklora/net/record"
 	"github.com/zklora/zklora/net/server"
 	"github.com/zklora/zklora/net/wire"
 )
@@ -41,12 +40,12 @@ func runSession(t *testing.T, h *harness, c *client.Client, seed uint64, calls i
 	if err := s.Fetch(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
-	a, err := transcript.Load(filepath.Join(dir, server.ATranscriptFile))
+	a, err := record.Load(filepath.Join(dir, record.FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Root() != s.Transcript.Root() || !bytes.Equal(a.Nonce, s.Transcript.Nonce) {
-		t.Fatal("A's transcript differs from B's")
+	if d := record.Diff(a, s.Transcript); d != "" {
+		t.Fatal(d)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
 		t.Fatal(err)
