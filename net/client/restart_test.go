@@ -83,4 +83,3 @@ func TestRestartAfterEndProvesAndVerifies(t *testing.T) {
 		t.Fatalf("after restart: %v", rep.Err())
 	}
 }
-
