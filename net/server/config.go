@@ -60,6 +60,7 @@ type Config struct {
 	MaxRowsPerCall int
 
 	MaxConns              int
+	MaxConnsPerHost       int // connections from one remote address
 	MaxSessions           int // live (not yet ended) sessions
 	MaxSessionsPerClient  int // live sessions per client
 	MaxInFlight           int // lora_forward calls being answered, in all
@@ -87,6 +88,7 @@ const (
 	DefaultRowBudget             = 1 << 16
 	DefaultMaxRowsPerCall        = 1024
 	DefaultMaxConns              = 256
+	DefaultMaxConnsPerHost       = 32
 	DefaultMaxSessions           = 64
 	DefaultMaxSessionsPerClient  = 8
 	DefaultMaxInFlight           = 64
@@ -109,6 +111,7 @@ func (c *Config) withDefaults() Config {
 	}
 	def(&o.MaxRowsPerCall, DefaultMaxRowsPerCall)
 	def(&o.MaxConns, DefaultMaxConns)
+	def(&o.MaxConnsPerHost, DefaultMaxConnsPerHost)
 	def(&o.MaxSessions, DefaultMaxSessions)
 	def(&o.MaxSessionsPerClient, DefaultMaxSessionsPerClient)
 	def(&o.MaxInFlight, DefaultMaxInFlight)

@@ -21,10 +21,7 @@ type client struct {
 }
 
 func clientOf(tc *tls.Conn) client {
-	host := tc.RemoteAddr().String()
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
+	host := hostOf(tc.RemoteAddr())
 	cl := client{remote: tc.RemoteAddr().String(), owner: "ip:" + host, budgetKeys: []string{"ip:" + host}}
 	if fp := identity.PeerFingerprint(tc.ConnectionState()); fp != "" {
 		cl.owner = "id:" + fp

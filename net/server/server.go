@@ -44,6 +44,7 @@ type LoRAServer struct {
 	listeners    map[net.Listener]struct{}
 	firstAddr    net.Addr
 	conns        map[net.Conn]struct{}
+	connsByHost  map[string]int
 	sessions     map[string]*session
 	live         int
 	liveByClient map[string]int
@@ -77,6 +78,7 @@ func New(cfg Config) (*LoRAServer, error) {
 		loadSem:      make(chan struct{}, 2),
 		listeners:    map[net.Listener]struct{}{},
 		conns:        map[net.Conn]struct{}{},
+		connsByHost:  map[string]int{},
 		sessions:     map[string]*session{},
 		liveByClient: map[string]int{},
 		clientRows:   map[string]map[string]int64{},
@@ -211,22 +213,37 @@ func (s *LoRAServer) serve(l net.Listener) error {
 	}
 }
 
-// trackConn registers c and its goroutine; false if over the cap or closing.
+// trackConn registers c and its goroutine; false if over a cap or closing.
 func (s *LoRAServer) trackConn(c net.Conn) bool {
+	host := hostOf(c.RemoteAddr())
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing || len(s.conns) >= s.cfg.MaxConns {
+	if s.closing || len(s.conns) >= s.cfg.MaxConns || s.connsByHost[host] >= s.cfg.MaxConnsPerHost {
 		return false
 	}
 	s.conns[c] = struct{}{}
+	s.connsByHost[host]++
 	s.wg.Add(1)
 	return true
 }
 
 func (s *LoRAServer) untrackConn(c net.Conn) {
+	host := hostOf(c.RemoteAddr())
 	s.mu.Lock()
 	delete(s.conns, c)
+	if s.connsByHost[host]--; s.connsByHost[host] <= 0 {
+		delete(s.connsByHost, host)
+	}
 	s.mu.Unlock()
+}
+
+// hostOf is the address without its port.
+func hostOf(a net.Addr) string {
+	h, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return h
 }
 
 // Shutdown stops the server: it closes the listeners and every connection,

@@ -292,3 +292,25 @@ func TestIdleSessionsEvictedAtCap(t *testing.T) {
 		t.Fatalf("evicted session still answers: %v", err)
 	}
 }
+
+func TestConnectionCapPerHost(t *testing.T) {
+	h := newHarness(t, func(c *server.Config) { c.MaxConnsPerHost = 2 })
+	a := h.dial(nil)
+	h.dial(nil)
+	if _, err := client.Dial(context.Background(), h.addr, client.Options{Pin: h.srv.Fingerprint(), DialTimeout: 2 * time.Second}); err == nil {
+		t.Fatal("a third connection from one host was accepted")
+	}
+	a.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		c, err := client.Dial(context.Background(), h.addr, client.Options{Pin: h.srv.Fingerprint(), DialTimeout: 2 * time.Second})
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no connection after one closed: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
