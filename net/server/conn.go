@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
+	"runtime/debug"
 	"time"
 
 	"github.com/zklora/zklora/net/identity"
@@ -41,6 +42,13 @@ func (s *LoRAServer) handleConn(raw net.Conn) {
 	defer s.wg.Done()
 	defer s.untrackConn(raw)
 	defer raw.Close()
+	defer func() {
+		// No input is meant to reach a panic; if one does, it costs this
+		// connection only, never the server and its other sessions.
+		if r := recover(); r != nil {
+			s.cfg.Logger.Error("panic serving a connection", "remote", raw.RemoteAddr(), "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
 	_ = raw.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
 	tc := tls.Server(raw, s.tlsConf)
 	if err := tc.HandshakeContext(s.ctx); err != nil {
