@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -150,11 +151,7 @@ func (s *LoRAServer) prove(ss *session) {
 		err = record.Of(tr).Save(filepath.Join(dir, record.FileName))
 	}
 	if err == nil {
-		err = s.cfg.Prove(s.ctx, dir, tr, func(done, total int, module string) {
-			ss.mu.Lock()
-			ss.done, ss.module = min(done, ss.total), module
-			ss.mu.Unlock()
-		})
+		err = s.callProve(ss, dir, tr)
 	}
 	if err == nil {
 		if _, serr := os.Stat(filepath.Join(dir, artifact.ManifestFile)); serr != nil {
@@ -175,6 +172,20 @@ func (s *LoRAServer) prove(ss *session) {
 		ss.state, ss.done = wire.StateDone, ss.total
 		s.cfg.Logger.Info("session proven", "session", ss.id, "modules", ss.total)
 	}
+}
+
+// callProve runs Config.Prove, turning a panic into an error.
+func (s *LoRAServer) callProve(ss *session, dir string, tr *transcript.Transcript) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("prover panicked: %v", r)
+		}
+	}()
+	return s.cfg.Prove(s.ctx, dir, tr, func(done, total int, module string) {
+		ss.mu.Lock()
+		ss.done, ss.module = min(done, ss.total), module
+		ss.mu.Unlock()
+	})
 }
 
 func (s *LoRAServer) handleStatus(cl client, req *wire.StatusRequest) wire.Message {
