@@ -2,9 +2,11 @@ package safetensors
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -154,5 +156,36 @@ func TestKnownBitPatterns(t *testing.T) {
 	}
 	if raw, _ := f.Raw("b"); !bytes.Equal(raw, []byte{0x80, 0x3F}) {
 		t.Errorf("BF16 raw = % x", raw)
+	}
+}
+
+func TestWriteLazyMatchesWrite(t *testing.T) {
+	a := F32("a", []int{2, 2}, []float32{1, 2, 3, 4})
+	b := BF16("b", []int{3}, []float32{5, 6, 7})
+	eager := writeBytes(t, []Tensor{b, a}, nil)
+	var lazy bytes.Buffer
+	fill := func(src []byte) func([]byte) error {
+		return func(dst []byte) error {
+			if len(dst) != len(src) {
+				return errors.New("wrong buffer size")
+			}
+			copy(dst, src)
+			return nil
+		}
+	}
+	err := WriteLazy(&lazy, []Lazy{
+		{Name: "b", DType: b.DType, Shape: b.Shape, Fill: fill(b.Data)},
+		{Name: "a", DType: a.DType, Shape: a.Shape, Fill: fill(a.Data)},
+	}, nil)
+	if err != nil || !bytes.Equal(lazy.Bytes(), eager) {
+		t.Fatalf("WriteLazy differs from Write (err %v)", err)
+	}
+	boom := errors.New("boom")
+	err = WriteLazy(&bytes.Buffer{}, []Lazy{{Name: "x", DType: DTypeF32, Shape: []int{1}, Fill: func([]byte) error { return boom }}}, nil)
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), `"x"`) {
+		t.Fatalf("Fill error: %v", err)
+	}
+	if err := WriteLazy(&bytes.Buffer{}, []Lazy{{Name: "x", DType: DTypeF32, Shape: []int{1}}}, nil); err == nil {
+		t.Fatal("nil Fill accepted")
 	}
 }
