@@ -24,6 +24,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(
 		newCmdCircuit(),
 		newCmdDemo(),
+		newCmdFixture(),
 		newCmdInfer(),
 		newCmdKeys(),
 		newCmdModel(),
