@@ -1,0 +1,321 @@
+package ceremony
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/consensys/gnark-crypto/ecc"
+	"github.com/consensys/gnark/backend/groth16"
+	"github.com/consensys/gnark/backend/groth16/bn254/mpcsetup"
+	"github.com/consensys/gnark/constraint"
+	csbn254 "github.com/consensys/gnark/constraint/bn254"
+	"github.com/zklora/zklora/circuits"
+	"github.com/zklora/zklora/engine/prover"
+)
+
+// ErrInvalid is wrapped by every error that Verify (and the steps that
+// verify) return for a transcript that does not check out, as opposed to
+// I/O or compile errors.
+var ErrInvalid = errors.New("invalid ceremony transcript")
+
+// DomainSize returns the FFT domain size of a compiled circuit: the
+// smallest power of two that holds its constraints.
+func DomainSize(cs constraint.ConstraintSystem) uint64 {
+	return ecc.NextPowerOfTwo(uint64(cs.GetNbConstraints()))
+}
+
+// compile compiles the circuit of shape s as a BN254 R1CS.
+func compile(s circuits.Shape) (*csbn254.R1CS, error) {
+	cs, err := prover.Compile(s)
+	if err != nil {
+		return nil, err
+	}
+	r1, ok := cs.(*csbn254.R1CS)
+	if !ok {
+		return nil, fmt.Errorf("ceremony: constraint system is %T, want a BN254 R1CS", cs)
+	}
+	return r1, nil
+}
+
+// Init starts the ceremony of shape s: a phase-1 transcript without
+// contributions, for the domain size of the shape's circuit.
+func Init(s circuits.Shape) (*Transcript, error) {
+	cs, err := compile(s)
+	if err != nil {
+		return nil, err
+	}
+	t := &Transcript{Shape: s, Domain: DomainSize(cs), Phase: Phase1}
+	if err := t.checkHeader(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Contribute adds one contribution to the transcript's current phase, with
+// fresh randomness from crypto/rand (mpcsetup samples it), and returns it.
+// It builds on the last recorded state without verifying the chain: a
+// contributor who does not trust the previous ones runs Verify first.
+func (t *Transcript) Contribute() (Contribution, error) {
+	if err := t.checkHeader(); err != nil {
+		return Contribution{}, err
+	}
+	if len(t.Phase1) >= MaxContributions || len(t.Phase2) >= MaxContributions {
+		return Contribution{}, fmt.Errorf("ceremony: already %d contributions", MaxContributions)
+	}
+	var b []byte
+	switch t.Phase {
+	case Phase1:
+		var p *mpcsetup.Phase1
+		if n := len(t.Phase1); n == 0 {
+			p = mpcsetup.NewPhase1(t.Domain)
+		} else {
+			var err error
+			if p, err = decodePhase1(t.Phase1[n-1].Data, t.Domain); err != nil {
+				return Contribution{}, fmt.Errorf("ceremony: phase 1 contribution %d: %w", n, err)
+			}
+		}
+		if err := guard("ceremony: contribute", func() error { p.Contribute(); return nil }); err != nil {
+			return Contribution{}, err
+		}
+		var err error
+		if b, err = encodeState(p); err != nil {
+			return Contribution{}, err
+		}
+		c := newContribution(b)
+		t.Phase1 = append(t.Phase1, c)
+		return c, nil
+	case Phase2:
+		prev := t.Phase2Init
+		if n := len(t.Phase2); n > 0 {
+			prev = t.Phase2[n-1]
+		}
+		p, err := decodePhase2(prev.Data)
+		if err != nil {
+			return Contribution{}, fmt.Errorf("ceremony: phase 2 state: %w", err)
+		}
+		if err := guard("ceremony: contribute", func() error { p.Contribute(); return nil }); err != nil {
+			return Contribution{}, err
+		}
+		if b, err = encodeState(p); err != nil {
+			return Contribution{}, err
+		}
+		c := newContribution(b)
+		t.Phase2 = append(t.Phase2, c)
+		return c, nil
+	}
+	return Contribution{}, errors.New("ceremony: the transcript is final; it takes no more contributions")
+}
+
+// verified is what replaying a transcript yields.
+type verified struct {
+	cs      *csbn254.R1CS
+	last1   *mpcsetup.Phase1 // last phase-1 state
+	commons mpcsetup.SrsCommons
+	evals   mpcsetup.Phase2Evaluations
+	last2   *mpcsetup.Phase2 // last phase-2 state
+}
+
+// verifyPhase1 replays phase 1 and returns the last state.
+func (t *Transcript) verifyPhase1() (*mpcsetup.Phase1, error) {
+	prev := mpcsetup.NewPhase1(t.Domain)
+	for i, c := range t.Phase1 {
+		next, err := decodePhase1(c.Data, t.Domain)
+		if err != nil {
+			return nil, fmt.Errorf("%w: phase 1 contribution %d: %v", ErrInvalid, i+1, err)
+		}
+		if err := guard("verify", func() error { return prev.Verify(next) }); err != nil {
+			return nil, fmt.Errorf("%w: phase 1 contribution %d (%s): %v", ErrInvalid, i+1, c.HashHex()[:16], err)
+		}
+		prev = next
+	}
+	return prev, nil
+}
+
+// replay verifies the transcript up to its current phase.
+func (t *Transcript) replay() (*verified, error) {
+	if err := t.checkHeader(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	cs, err := compile(t.Shape)
+	if err != nil {
+		return nil, err
+	}
+	if d := DomainSize(cs); d != t.Domain {
+		return nil, fmt.Errorf("%w: domain size %d, the circuit of shape %s needs %d", ErrInvalid, t.Domain, t.Shape, d)
+	}
+	last1, err := t.verifyPhase1()
+	if err != nil {
+		return nil, err
+	}
+	v := &verified{cs: cs, last1: last1}
+	if t.Phase == Phase1 {
+		return v, nil
+	}
+	if len(t.Phase1) == 0 {
+		return nil, fmt.Errorf("%w: phase 1 was sealed without contributions", ErrInvalid)
+	}
+	if err := v.initPhase2(last1, t.Beacon1); err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(v.last2Bytes(), t.Phase2Init.Data) {
+		return nil, fmt.Errorf("%w: the initial phase-2 state does not follow from phase 1 and the circuit of shape %s", ErrInvalid, t.Shape)
+	}
+	for i, c := range t.Phase2 {
+		next, err := decodePhase2(c.Data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: phase 2 contribution %d: %v", ErrInvalid, i+1, err)
+		}
+		if err := guard("verify", func() error { return v.last2.Verify(next) }); err != nil {
+			return nil, fmt.Errorf("%w: phase 2 contribution %d (%s): %v", ErrInvalid, i+1, c.HashHex()[:16], err)
+		}
+		v.last2 = next
+	}
+	return v, nil
+}
+
+// initPhase2 seals phase 1 with beacon and derives the initial phase-2
+// state of the circuit.
+func (v *verified) initPhase2(last1 *mpcsetup.Phase1, beacon []byte) error {
+	return guard("ceremony: start phase 2", func() error {
+		v.commons = last1.Seal(beacon)
+		v.last2 = new(mpcsetup.Phase2)
+		v.evals = v.last2.Initialize(v.cs, &v.commons)
+		return nil
+	})
+}
+
+func (v *verified) last2Bytes() []byte {
+	b, err := encodeState(v.last2)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// seal seals phase 2 with beacon and returns the keys of the shape.
+func (v *verified) seal(s circuits.Shape, beacon []byte, ceremonyHash string) (*prover.Keys, error) {
+	var pk groth16.ProvingKey
+	var vk groth16.VerifyingKey
+	if err := guard("ceremony: seal phase 2", func() error {
+		pk, vk = v.last2.Seal(&v.commons, &v.evals, beacon)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return prover.NewKeys(s, prover.KeyModeCeremony, ceremonyHash, v.cs, pk, vk)
+}
+
+// StartPhase2 verifies phase 1 (it needs at least one contribution), seals
+// it with the optional public beacon, and records the circuit's initial
+// phase-2 state, moving the transcript to Phase2.
+func (t *Transcript) StartPhase2(beacon []byte) error {
+	if t.Phase != Phase1 {
+		return fmt.Errorf("ceremony: the transcript is in %s, not phase1", t.Phase)
+	}
+	if len(t.Phase1) == 0 {
+		return errors.New("ceremony: phase 1 has no contributions yet")
+	}
+	if len(beacon) > MaxBeacon {
+		return fmt.Errorf("ceremony: beacon longer than %d bytes", MaxBeacon)
+	}
+	v, err := t.replay()
+	if err != nil {
+		return err
+	}
+	if err := v.initPhase2(v.last1, beacon); err != nil {
+		return err
+	}
+	b := v.last2Bytes()
+	if b == nil {
+		return errors.New("ceremony: cannot encode the initial phase-2 state")
+	}
+	t.Beacon1 = bytes.Clone(beacon)
+	t.Phase2Init = newContribution(b)
+	t.Phase = Phase2
+	return nil
+}
+
+// Finalize verifies the whole phase-2 transcript (it needs at least one
+// phase-2 contribution), seals phase 2 with the optional public beacon and
+// returns the ceremony keys. The transcript becomes final: it records the
+// beacon and the vk fingerprint, and its Hash is the keys' Ceremony.
+func (t *Transcript) Finalize(beacon []byte) (*prover.Keys, error) {
+	if t.Phase != Phase2 {
+		return nil, fmt.Errorf("ceremony: the transcript is in %s, not phase2", t.Phase)
+	}
+	if len(t.Phase2) == 0 {
+		return nil, errors.New("ceremony: phase 2 has no contributions yet")
+	}
+	if len(beacon) > MaxBeacon {
+		return nil, fmt.Errorf("ceremony: beacon longer than %d bytes", MaxBeacon)
+	}
+	v, err := t.replay()
+	if err != nil {
+		return nil, err
+	}
+	return t.finish(v, beacon)
+}
+
+// finish seals the verified phase 2 and makes t final.
+func (t *Transcript) finish(v *verified, beacon []byte) (*prover.Keys, error) {
+	keys, err := v.seal(t.Shape, beacon, "")
+	if err != nil {
+		return nil, err
+	}
+	fp, err := hex.DecodeString(keys.VK.Fingerprint())
+	if err != nil || len(fp) != 32 {
+		return nil, errors.New("ceremony: verifying key fingerprint is not 32 bytes of hex")
+	}
+	t.Beacon2 = bytes.Clone(beacon)
+	copy(t.VKFingerprint[:], fp)
+	t.Phase = PhaseFinal
+	keys.Ceremony = t.Hash()
+	return keys, nil
+}
+
+// Verify checks every contribution of the transcript with mpcsetup's
+// verification, that the initial phase-2 state follows from phase 1 and the
+// circuit, and, for a final transcript, that the keys it determines have the
+// recorded vk fingerprint; it then returns those keys (nil before the final
+// phase). Errors about the transcript's content wrap ErrInvalid.
+func (t *Transcript) Verify() (*prover.Keys, error) {
+	if t.Phase == PhaseFinal && len(t.Phase2) == 0 {
+		return nil, fmt.Errorf("%w: phase 2 was sealed without contributions", ErrInvalid)
+	}
+	v, err := t.replay()
+	if err != nil || t.Phase != PhaseFinal {
+		return nil, err
+	}
+	keys, err := v.seal(t.Shape, t.Beacon2, t.Hash())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if keys.VK.Fingerprint() != hex.EncodeToString(t.VKFingerprint[:]) {
+		return nil, fmt.Errorf("%w: the transcript determines vk %s, it records %x", ErrInvalid, keys.VK.Fingerprint(), t.VKFingerprint)
+	}
+	return keys, nil
+}
+
+// CheckKeys checks that keys come from the final transcript t: ceremony
+// mode, the same shape, the keys' ceremony hash is t's hash, and their vk
+// fingerprint is the one t records. With a transcript that passed Verify,
+// this ties the keys to the verified ceremony.
+func CheckKeys(t *Transcript, keys *prover.Keys) error {
+	switch {
+	case t == nil || keys == nil || keys.VK == nil:
+		return errors.New("ceremony: nil transcript or keys")
+	case t.Phase != PhaseFinal:
+		return fmt.Errorf("ceremony: the transcript is in %s, not final", t.Phase)
+	case keys.Mode != prover.KeyModeCeremony:
+		return fmt.Errorf("ceremony: keys are %s keys, not ceremony keys", keys.Mode)
+	case keys.Shape != t.Shape:
+		return fmt.Errorf("ceremony: keys are for shape %s, the ceremony for %s", keys.Shape, t.Shape)
+	case keys.Ceremony != t.Hash():
+		return fmt.Errorf("ceremony: keys name ceremony %q, the transcript's hash is %s", keys.Ceremony, t.Hash())
+	case keys.VK.Fingerprint() != hex.EncodeToString(t.VKFingerprint[:]):
+		return fmt.Errorf("ceremony: verifying key %s is not the one the ceremony produced (%x)", keys.VK.Fingerprint(), t.VKFingerprint)
+	}
+	return nil
+}
