@@ -1,0 +1,77 @@
+package ceremony
+
+import (
+	"bytes"
+	"testing"
+)
+
+// tinyPhase1 is a valid phase-1 state for domain 4 (fuzz seed).
+func tinyPhase1(f *testing.F) []byte {
+	tr := &Transcript{Shape: small, Domain: 4, Phase: Phase1}
+	c, err := tr.Contribute()
+	if err != nil {
+		f.Fatal(err)
+	}
+	return c.Data
+}
+
+// FuzzDecode checks that Decode never panics and that whatever it accepts
+// re-encodes to the same bytes.
+func FuzzDecode(f *testing.F) {
+	tr := &Transcript{Shape: small, Domain: 4, Phase: Phase1}
+	if _, err := tr.Contribute(); err != nil {
+		f.Fatal(err)
+	}
+	b, err := tr.Encode()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add(b[:len(b)/2])
+	f.Add([]byte(Magic))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tr, err := Decode(b)
+		if err != nil {
+			return
+		}
+		again, err := tr.Encode()
+		if err != nil || !bytes.Equal(again, b) {
+			t.Fatalf("accepted transcript does not re-encode: %v", err)
+		}
+	})
+}
+
+// FuzzDecodePhase1 checks that the bounded phase-1 decoder never panics.
+func FuzzDecodePhase1(f *testing.F) {
+	b := tinyPhase1(f)
+	f.Add(b)
+	f.Add(b[:100])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := decodePhase1(b, 4)
+		if err != nil {
+			return
+		}
+		again, err := encodeState(p)
+		if err != nil || !bytes.Equal(again, b) {
+			t.Fatal("accepted phase-1 state does not re-encode")
+		}
+	})
+}
+
+// FuzzDecodePhase2 checks that the bounded phase-2 decoder never panics.
+func FuzzDecodePhase2(f *testing.F) {
+	tr, _ := finishedCeremony(f)
+	f.Add(tr.Phase2Init.Data)
+	f.Add(tr.Phase2[0].Data)
+	f.Add([]byte{0, 1, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := decodePhase2(b)
+		if err != nil {
+			return
+		}
+		again, err := encodeState(p)
+		if err != nil || !bytes.Equal(again, b) {
+			t.Fatal("accepted phase-2 state does not re-encode")
+		}
+	})
+}
