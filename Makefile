@@ -37,3 +37,8 @@ bench:
 
 clean:
 	rm -rf bin
+
+## goldens: regenerate testdata/golden/ with the independent NumPy reference (scripts/golden/README.md).
+.PHONY: goldens
+goldens:
+	GO=$(GO) sh scripts/golden/regen.sh
