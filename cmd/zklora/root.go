@@ -30,6 +30,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newCmdModel(),
 		newCmdProve(),
 		newCmdServe(),
+		newCmdSetup(),
 		newCmdVerify(),
 		newCmdVersion(),
 	)
