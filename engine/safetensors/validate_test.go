@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -147,8 +148,15 @@ func TestOpenMappedAndClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !f.Mapped() {
-		t.Log("file not memory-mapped on this platform; fallback path in use")
+	if runtime.GOOS == "linux" && !f.Mapped() {
+		t.Fatal("Open did not memory-map the file on linux")
+	}
+	if f.Mapped() {
+		a, _ := f.Raw("w")
+		b, _ := f.Raw("w")
+		if &a[0] != &b[0] {
+			t.Fatal("Raw copies although the file is mapped")
+		}
 	}
 	v, shape, err := f.Float32("w")
 	if err != nil || len(v) != 4 || v[3] != 4 || shape[0] != 2 {

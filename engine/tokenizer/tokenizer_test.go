@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -98,5 +99,35 @@ func TestEncodeRejectsInvalidUTF8(t *testing.T) {
 	tok := newTok(t)
 	if _, err := tok.Encode("ab\xffcd"); err == nil || !strings.Contains(err.Error(), "byte 2") {
 		t.Fatalf("Encode invalid UTF-8: %v", err)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	tok := newTok(t)
+	done := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 50 {
+				s := strings.Repeat("concurrent tokenizer use ", 1+(g+i)%5)
+				ids, err := tok.Encode(s)
+				if err == nil {
+					var back string
+					back, err = tok.Decode(ids)
+					if err == nil && back != s {
+						err = errors.New("round trip mismatch")
+					}
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
