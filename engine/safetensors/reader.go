@@ -53,7 +53,7 @@ func Open(path string) (*File, error) {
 		f.mapped, f.unmap = data, unmap
 		return f, nil
 	}
-	f, err := newFile(fh, size)
+	f, err := newFile(io.NewSectionReader(fh, 0, size), size)
 	if err != nil {
 		fh.Close()
 		return nil, fmt.Errorf("safetensors: %s: %w", path, err)

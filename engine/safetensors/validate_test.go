@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -220,4 +221,29 @@ func FuzzOpen(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestOpenFallbackReader(t *testing.T) {
+	// The positioned-read path Open falls back to when mmap is unavailable.
+	path := filepath.Join(t.TempDir(), "x.safetensors")
+	if err := WriteFile(path, []Tensor{BF16("w", []int{3}, []float32{1, -2, 0.5})}, nil); err != nil {
+		t.Fatal(err)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	st, _ := fh.Stat()
+	f, err := NewReader(io.NewSectionReader(fh, 0, st.Size()), st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Mapped() {
+		t.Fatal("NewReader claims a mapping")
+	}
+	v, _, err := f.Float32("w")
+	if err != nil || v[0] != 1 || v[1] != -2 || v[2] != 0.5 {
+		t.Fatalf("Float32 = %v, %v", v, err)
+	}
 }
