@@ -42,3 +42,17 @@ clean:
 .PHONY: goldens
 goldens:
 	GO=$(GO) sh scripts/golden/regen.sh
+
+## deps-blas: install OpenBLAS (library and cblas.h) for the openblas build tag (Debian; run as root).
+## deps-torch: install Debian's PyTorch with OpenBLAS as its BLAS, for bench-model.
+## test-blas: the BLAS kernels and the GPT-2 runtime built against OpenBLAS.
+## bench-model: the Go GPT-2 forward (openblas build) and the PyTorch one, side by side.
+.PHONY: deps-blas deps-torch test-blas bench-model
+deps-blas:
+	@dpkg -s libopenblas-dev >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libopenblas-dev; }
+deps-torch:
+	@{ dpkg -s python3-torch && dpkg -s libopenblas0-pthread; } >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-torch libopenblas0-pthread; }
+test-blas: deps-blas
+	$(GO) test $(GOFLAGS) -tags openblas -count=1 ./engine/blas/... ./engine/gpt2/...
+bench-model: deps-blas deps-torch
+	GO=$(GO) /usr/bin/python3 bench/torch/compare.py

@@ -3,9 +3,6 @@ package gpt2
 import (
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/zklora/zklora/engine/blas"
 )
@@ -42,6 +39,7 @@ func (m *Model) forward(tokens []int, kv *kvCache, lastOnly bool) ([]float32, er
 	att := make([]float32, T*n)
 	qkv := make([]float32, T*3*n)
 	f := make([]float32, T*inner)
+	scores := make([]float32, cfg.NHead*T*(past+T))
 	for t, tok := range tokens {
 		xr, e, p := x[t*n:(t+1)*n], w.wte[tok*n:(tok+1)*n], w.wpe[(past+t)*n:(past+t+1)*n]
 		for i := range xr {
@@ -59,7 +57,7 @@ func (m *Model) forward(tokens []int, kv *kvCache, lastOnly bool) ([]float32, er
 			copy(kl[(past+t)*n:(past+t+1)*n], qkv[t*3*n+n:t*3*n+2*n])
 			copy(vl[(past+t)*n:(past+t+1)*n], qkv[t*3*n+2*n:t*3*n+3*n])
 		}
-		if err := m.attention(l, qkv, kl, vl, att, T, past); err != nil {
+		if err := m.attention(l, qkv, kl, vl, att, scores, T, past); err != nil {
 			return nil, err
 		}
 		if err := m.linear(l, 1, att, b.projW, b.projB, y, T, n, n); err != nil {
@@ -112,44 +110,33 @@ func (m *Model) linear(l, j int, x, wt, bias, y []float32, T, d, o int) error {
 // attention computes causal multi-head attention for the T new rows of block
 // l: queries from qkv (T×3n), keys and values from the cache (positions
 // [0, past+T), row stride n), output heads concatenated into out (T×n).
-// Heads run in parallel, each with its own score buffer.
-func (m *Model) attention(l int, qkv, k, v, out []float32, T, past int) error {
+// scores holds nh·T·(past+T) floats. The products run one head after
+// another, each using every BLAS thread (concurrent calls into OpenBLAS
+// contend badly); the softmax between them runs in parallel over rows.
+func (m *Model) attention(l int, qkv, k, v, out, scores []float32, T, past int) error {
 	n, nh, hd := m.cfg.NEmbd, m.cfg.NHead, m.cfg.HeadDim()
 	S := past + T
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	if m.cfg.ScaleAttnByInverseLayerIdx {
 		scale = float32(1 / (math.Sqrt(float64(hd)) * float64(l+1)))
 	}
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	head := func(scores []float32, hh int) error {
+	for hh := 0; hh < nh; hh++ {
 		off := hh * hd
-		if err := blas.Sgemm(false, true, T, S, hd, scale, qkv[off:], 3*n, k[off:], n, 0, scores, S); err != nil {
-			return err
+		if err := blas.Sgemm(false, true, T, S, hd, scale, qkv[off:], 3*n, k[off:], n, 0, scores[hh*T*S:(hh+1)*T*S], S); err != nil {
+			return fmt.Errorf("gpt2: block %d attention head %d: %w", l, hh, err)
 		}
-		for t := 0; t < T; t++ {
-			softmaxCausal(scores[t*S:(t+1)*S], past+t+1)
+	}
+	parallelChunks(nh*T, 64, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			t := r % T
+			softmaxCausal(scores[r*S:(r+1)*S], past+t+1)
 		}
-		return blas.Sgemm(false, false, T, hd, S, 1, scores, S, v[off:], n, 0, out[off:], n)
+	})
+	for hh := 0; hh < nh; hh++ {
+		off := hh * hd
+		if err := blas.Sgemm(false, false, T, hd, S, 1, scores[hh*T*S:(hh+1)*T*S], S, v[off:], n, 0, out[off:], n); err != nil {
+			return fmt.Errorf("gpt2: block %d attention head %d: %w", l, hh, err)
+		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), nh)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			scores := make([]float32, T*S)
-			for {
-				hh := int(next.Add(1) - 1)
-				if hh >= nh {
-					return
-				}
-				if err := head(scores, hh); err != nil {
-					once.Do(func() { firstErr = fmt.Errorf("gpt2: block %d attention head %d: %w", l, hh, err) })
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
+	return nil
 }
