@@ -1,6 +1,7 @@
 package prover
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"testing"
 
@@ -89,3 +90,5 @@ func mustProve(t testing.TB, k *Keys, st circuits.Statement, A, B []int16, salt 
 func zeroStatement(s circuits.Shape) circuits.Statement {
 	return circuits.Statement{Shape: s, Xbar: make([]fr.Element, s.D)}
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
