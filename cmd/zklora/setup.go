@@ -39,7 +39,9 @@ store KEYDIR (with the final transcript under KEYDIR/ceremonies/), and prints
 the circuit id, the vk fingerprint and the ceremony hash. Phase 1 depends only
 on the circuit's domain size; phase 2 on the circuit. Contributions take their
 entropy from crypto/rand; the optional beacons are public values fixed after
-the last contribution of their phase.`
+the last contribution of their phase. Each party passes the contribution
+hashes that 'contribute' printed to 'verify --contains' (or 'finalize
+--contains') to check that its own contributions are in the transcript.`
 
 func newCmdSetup() *cobra.Command {
 	cmd := &cobra.Command{
@@ -293,8 +295,20 @@ func newCmdSetupPhase2() *cobra.Command {
 	return cmd
 }
 
+// checkContains checks that each of the party's own contribution hashes
+// is in the transcript.
+func checkContains(t *ceremony.Transcript, hashes []string) error {
+	for _, h := range hashes {
+		if !t.Contains(h) {
+			return verifyError{fmt.Errorf("the transcript does not contain contribution %s", h)}
+		}
+	}
+	return nil
+}
+
 func newCmdSetupVerify() *cobra.Command {
 	var in string
+	var contains []string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "verify --in FILE",
@@ -310,6 +324,9 @@ means the transcript was checked and rejected.`,
 			if err != nil {
 				return err
 			}
+			if err := checkContains(t, contains); err != nil {
+				return err
+			}
 			if _, err := t.Verify(); err != nil {
 				return verifyFailure(err)
 			}
@@ -323,6 +340,7 @@ means the transcript was checked and rejected.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&in, "in", "", "transcript to verify (required)")
+	f.StringSliceVar(&contains, "contains", nil, "contribution hash (hex) that must be in the transcript, e.g. your own; repeatable")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	_ = cmd.MarkFlagRequired("in")
 	return cmd
@@ -330,6 +348,7 @@ means the transcript was checked and rejected.`,
 
 func newCmdSetupFinalize() *cobra.Command {
 	var in, out, beacon, keysDir string
+	var contains []string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "finalize --in FILE [--beacon HEX] --keys DIR",
@@ -348,6 +367,9 @@ SHA-256 of the final transcript), which go into adapter manifests.`,
 			}
 			t, err := ceremony.ReadFile(in)
 			if err != nil {
+				return err
+			}
+			if err := checkContains(t, contains); err != nil {
 				return err
 			}
 			keys, err := t.Finalize(b)
@@ -379,6 +401,7 @@ SHA-256 of the final transcript), which go into adapter manifests.`,
 	f.StringVar(&beacon, "beacon", "", "public beacon (hex) that seals phase 2, fixed after its last contribution")
 	f.StringVar(&keysDir, "keys", "", "key store directory (required)")
 	f.StringVar(&out, "out", "", "also write the final transcript here")
+	f.StringSliceVar(&contains, "contains", nil, "contribution hash (hex) that must be in the transcript, e.g. your own; repeatable")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	_ = cmd.MarkFlagRequired("in")
 	_ = cmd.MarkFlagRequired("keys")

@@ -319,3 +319,18 @@ func CheckKeys(t *Transcript, keys *prover.Keys) error {
 	}
 	return nil
 }
+
+// Contains reports whether the transcript records a contribution (of either
+// phase) with the given SHA-256 in hex. A party checks with it that its own
+// contributions, whose hashes Contribute printed, made it into the
+// transcript it is about to trust.
+func (t *Transcript) Contains(hash string) bool {
+	for _, cs := range [][]Contribution{t.Phase1, t.Phase2} {
+		for _, c := range cs {
+			if c.HashHex() == hash {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -226,3 +226,15 @@ func TestKeysFromAnotherCeremony(t *testing.T) {
 		t.Error("proof under ceremony 2 verified with ceremony 1's vk")
 	}
 }
+
+func TestContains(t *testing.T) {
+	tr, _ := finishedCeremony(t)
+	for _, c := range append(append([]Contribution{}, tr.Phase1...), tr.Phase2...) {
+		if !tr.Contains(c.HashHex()) {
+			t.Errorf("contribution %s not found", c.HashHex())
+		}
+	}
+	if tr.Contains(tr.Phase2Init.HashHex()) || tr.Contains(strings.Repeat("0", 64)) {
+		t.Error("Contains found a hash that is no contribution")
+	}
+}
