@@ -22,8 +22,10 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
+		newCmdBench(),
 		newCmdCircuit(),
 		newCmdDemo(),
+		newCmdDoctor(),
 		newCmdFixture(),
 		newCmdInfer(),
 		newCmdKeys(),

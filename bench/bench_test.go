@@ -1,0 +1,203 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// checkOutputs writes the report's JSON, Markdown and plots and checks
+// their structure: valid JSON of the current schema, every suite's rows,
+// at least two PNGs.
+func checkOutputs(t *testing.T, rep *Report) {
+	t.Helper()
+	dir := t.TempDir()
+	jp := filepath.Join(dir, "out.json")
+	if err := WriteJSON(jp, rep); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(jp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("invalid JSON: %v", err)
+	}
+	if back["schema"] != float64(SchemaVersion) {
+		t.Fatalf("schema = %v", back["schema"])
+	}
+	for _, k := range []string{"machine", "msm", "ntt", "matmul", "prove", "verify", "e2e", "summary", "reference"} {
+		if _, ok := back[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	pngs, err := WritePlots(filepath.Join(dir, "plots"), rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pngs) < 2 {
+		t.Fatalf("%d plots, want ≥ 2", len(pngs))
+	}
+	for _, p := range pngs {
+		b, err := os.ReadFile(p)
+		if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+			t.Fatalf("%s is not a PNG (%v)", p, err)
+		}
+	}
+	var md bytes.Buffer
+	if err := WriteMarkdown(&md, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## prove", "published, hardware not stated", "naive/session", "prove/(MSM+FFT)"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("Markdown lacks %q", want)
+		}
+	}
+}
+
+func TestSmokeCPU(t *testing.T) {
+	rep, err := Run(context.Background(), Config{Backend: CPU, Scenarios: Smoke()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Machine.Cores < 1 || rep.Machine.GoVersion == "" || rep.Machine.GPU == "" {
+		t.Errorf("machine not described: %+v", rep.Machine)
+	}
+	for _, r := range rep.MSM {
+		if r.Status != statusOK || r.PerSecond <= 0 {
+			t.Errorf("msm row %+v", r)
+		}
+	}
+	if len(rep.NTT) != 2 || len(rep.MatMul) != 2 || len(rep.Verify) != 1 || len(rep.E2E) != 1 {
+		t.Fatalf("rows: ntt %d matmul %d verify %d e2e %d", len(rep.NTT), len(rep.MatMul), len(rep.Verify), len(rep.E2E))
+	}
+	var naive, session int
+	for _, r := range rep.Prove {
+		if r.Status != statusOK {
+			t.Fatalf("prove row failed: %+v", r)
+		}
+		if r.Constraints <= 0 || r.ProofBytes <= 0 || r.ProveS <= 0 || r.PeakRSSMiB <= 0 || r.Limit == nil || r.Limit.Ratio <= 0 {
+			t.Errorf("prove row incomplete: %+v", r)
+		}
+		switch r.Circuit {
+		case "naive":
+			naive++
+			if r.VerifyS <= 0 {
+				t.Errorf("naive row with a real key not verified: %+v", r)
+			}
+		case "session":
+			session++
+			if r.VerifyS <= 0 || len(r.Limit.MSMG1) < 4 || r.Limit.MSMG2 == 0 || r.Limit.FFTN != r.Domain {
+				t.Errorf("session row: %+v limit %+v", r, r.Limit)
+			}
+		}
+	}
+	if naive != 1 || session != 2 {
+		t.Fatalf("prove rows: %d naive, %d session", naive, session)
+	}
+	if v := rep.Verify[0]; v.Status != statusOK || v.BatchS <= 0 || v.SingleS <= 0 {
+		t.Errorf("verify row %+v", v)
+	}
+	if e := rep.E2E[0]; e.Status != statusOK || e.ProveS <= 0 || e.VerifyS <= 0 || e.SessionS <= 0 {
+		t.Errorf("e2e row %+v", e)
+	}
+	s := rep.Summary
+	if s.ProveS <= 0 || s.NaiveOverSession <= 0 || s.LimitRatio <= 0 || s.PublishedOverOurs <= 0 || s.BatchProofs != 3 {
+		t.Errorf("summary %+v", s)
+	}
+	checkOutputs(t, rep)
+}
+
+// TestGPUWithoutGPU: the gpu backend on an untagged build reports every
+// row unavailable and never panics.
+func TestGPUWithoutGPU(t *testing.T) {
+	sc := Smoke()
+	rep, err := Run(context.Background(), Config{Backend: GPU, Scenarios: sc, Suites: []string{"msm", "ntt", "matmul", "prove", "e2e"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	check := func(status string) {
+		n++
+		if !strings.HasPrefix(status, "unavailable: ") {
+			t.Errorf("gpu row status %q", status)
+		}
+	}
+	for _, r := range rep.MSM {
+		check(r.Status)
+	}
+	for _, r := range rep.NTT {
+		check(r.Status)
+	}
+	for _, r := range rep.MatMul {
+		check(r.Status)
+	}
+	for _, r := range rep.Prove {
+		check(r.Status)
+	}
+	for _, r := range rep.E2E {
+		check(r.Status)
+	}
+	if n != 2+2+2+3+1 {
+		t.Fatalf("%d gpu rows", n)
+	}
+}
+
+func TestParseSuites(t *testing.T) {
+	if s, err := ParseSuites(""); err != nil || len(s) != len(AllSuites) {
+		t.Fatalf("all: %v %v", s, err)
+	}
+	if s, err := ParseSuites("msm, prove"); err != nil || len(s) != 2 || s[1] != "prove" {
+		t.Fatalf("msm,prove: %v %v", s, err)
+	}
+	if _, err := ParseSuites("msm,bogus"); err == nil {
+		t.Fatal("bogus suite accepted")
+	}
+	if _, err := Run(context.Background(), Config{Backend: "tpu", Scenarios: Smoke()}); err == nil {
+		t.Fatal("backend tpu accepted")
+	}
+}
+
+func TestSummaryRatios(t *testing.T) {
+	h := Headline.String()
+	rep := &Report{Prove: []ProveRow{
+		{Circuit: "naive", Shape: h, Tokens: 16, ProveS: 5, Status: statusOK},
+		{Circuit: "session", Shape: h, Tokens: 16, ProveS: 0.5, VerifyS: 0.01, Status: statusOK, Limit: &Limit{Ratio: 1.5}},
+		{Circuit: "session", Shape: "1x1x1", ProveS: 0.1, Status: statusOK},
+	}, Verify: []VerifyRow{{Proofs: 4, Speedup: 2, Status: statusOK}, {Proofs: 24, Speedup: 5, Status: statusOK}}}
+	s := summarize(rep)
+	if s.NaiveOverSession != 10 || s.LimitRatio != 1.5 || s.ProveS != 0.5 || s.BatchSpeedup != 5 || s.BatchProofs != 24 {
+		t.Fatalf("summary %+v", s)
+	}
+	if d := s.PublishedOverOurs - PublishedProofS/0.5; d > 1e-9 || d < -1e-9 {
+		t.Fatalf("published/ours %v", s.PublishedOverOurs)
+	}
+}
+
+// TestQuick runs the real --quick table and checks the acceptance targets
+// of issue 7 on this machine. It takes about two minutes, so it runs only
+// with ZKLORA_BENCH_QUICK=1 and never under -short.
+func TestQuick(t *testing.T) {
+	if testing.Short() || os.Getenv("ZKLORA_BENCH_QUICK") == "" {
+		t.Skip("set ZKLORA_BENCH_QUICK=1 to run the --quick table")
+	}
+	t0 := time.Now()
+	rep, err := Run(context.Background(), Config{Backend: CPU, Scenarios: Quick()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutputs(t, rep)
+	t.Logf("quick took %s; summary %+v", time.Since(t0), rep.Summary)
+	if rep.Summary.NaiveOverSession < 8 {
+		t.Errorf("naive/session at T=16 = %.2f, want ≥ 8", rep.Summary.NaiveOverSession)
+	}
+	if rep.Summary.LimitRatio > 2 || rep.Summary.LimitRatio <= 0 {
+		t.Errorf("limit ratio = %.2f, want in (0, 2]", rep.Summary.LimitRatio)
+	}
+}

@@ -1,0 +1,96 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+func f3(v float64) string {
+	if v == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", v)
+}
+
+// WriteMarkdown writes the report as Markdown tables.
+func WriteMarkdown(w io.Writer, r *Report) error {
+	var b strings.Builder
+	m := r.Machine
+	fmt.Fprintf(&b, "# zklora benchmark (%s, backend %s)\n\n", r.Scenarios, r.Backend)
+	fmt.Fprintf(&b, "- Machine: %s, %d cores (GOMAXPROCS %d), %.1f GiB; GPU: %s\n", m.CPU, m.Cores, m.GOMAXPROCS, m.MemoryGiB, m.GPU)
+	fmt.Fprintf(&b, "- Load average (1 min): %.2f at start, %.2f at end (cores shared with other processes)\n", m.LoadBefore, m.LoadAfter)
+	fmt.Fprintf(&b, "- %s, gnark %s, commit %s; started %s, %.0f s in all; schema %d\n\n", m.GoVersion, m.Gnark, m.Commit, r.Started, r.Seconds, r.Schema)
+
+	s := r.Summary
+	fmt.Fprintf(&b, "## Headline (%s)\n\n| figure | value | target |\n|---|---|---|\n", s.HeadlineShape)
+	fmt.Fprintf(&b, "| session prove | %s s | |\n| session verify | %s s | |\n| constraints | %d | |\n", f3(s.ProveS), fmt.Sprintf("%.4f", s.VerifyS), s.Constraints)
+	fmt.Fprintf(&b, "| naive/session prove time, T=16 | %.1f× | ≥ 8 |\n", s.NaiveOverSession)
+	fmt.Fprintf(&b, "| limit ratio prove/(MSM+FFT) | %.2f | ≤ 2 (CPU) |\n", s.LimitRatio)
+	fmt.Fprintf(&b, "| published proof per module (31.6 s, hardware not stated) / ours | %.0f× | |\n", s.PublishedOverOurs)
+	if s.BatchProofs > 0 {
+		fmt.Fprintf(&b, "| batch verify speedup, N=%d | %.1f× | |\n", s.BatchProofs, s.BatchSpeedup)
+	}
+	b.WriteString("\n")
+
+	if len(r.Prove) > 0 {
+		b.WriteString("## prove\n\n| circuit | model | module | shape | T | key | constraints | public | domain | proof B | setup s | prove s | verify s | peak RSS MiB | MSM s | FFT s | prove/(MSM+FFT) | status |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, p := range r.Prove {
+			ms, fs, ra := "—", "—", "—"
+			if p.Limit != nil {
+				ms, fs, ra = f3(p.Limit.MSMS), f3(p.Limit.FFTS), fmt.Sprintf("%.2f", p.Limit.Ratio)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s | %d | %d | %d | %d | %s | %s | %s | %.0f | %s | %s | %s | %s |\n",
+				p.Circuit, p.Model, p.Module, p.Shape, p.Tokens, p.KeyMode, p.Constraints, p.PublicIn, p.Domain, p.ProofBytes,
+				f3(p.SetupS), f3(p.ProveS), fmt.Sprintf("%.4f", p.VerifyS), p.PeakRSSMiB, ms, fs, ra, p.Status)
+		}
+		b.WriteString("\nKey \"dummy\": gnark's DummySetup key, prove time only (the proof does not verify). The limit columns time the proof's MSMs (sizes from its proving key) and its 7 FFTs of the domain size, run alone on the same backend.\n\n")
+	}
+	if len(r.Verify) > 0 {
+		b.WriteString("## verify\n\n| shape | proofs | single s | batch s | batch per proof s | speedup | status |\n|---|---|---|---|---|---|---|\n")
+		for _, v := range r.Verify {
+			fmt.Fprintf(&b, "| %s | %d | %.4f | %.4f | %.4f | %.1f× | %s |\n", v.Shape, v.Proofs, v.SingleS, v.BatchS, v.BatchPerProof, v.Speedup, v.Status)
+		}
+		b.WriteString("\n")
+	}
+	if len(r.E2E) > 0 {
+		b.WriteString("## e2e (synthetic session)\n\n| shape | modules | T | key setup s | session s | prove s | verify s | status |\n|---|---|---|---|---|---|---|---|\n")
+		for _, e := range r.E2E {
+			fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s |\n", e.Shape, e.Modules, e.Tokens, f3(e.SetupS), f3(e.SessionS), f3(e.ProveS), f3(e.VerifyS), e.Status)
+		}
+		b.WriteString("\n")
+	}
+	for _, k := range []struct {
+		name string
+		rows []KernelRow
+		unit string
+	}{{"msm (G1)", r.MSM, "points/s"}, {"ntt", r.NTT, "elements/s"}} {
+		if len(k.rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "## %s\n\n| backend | n | seconds | %s | status |\n|---|---|---|---|---|\n", k.name, k.unit)
+		for _, row := range k.rows {
+			fmt.Fprintf(&b, "| %s | 2^%d | %s | %.3g | %s |\n", row.Backend, row.LogN, fmt.Sprintf("%.5f", row.Seconds), row.PerSecond, row.Status)
+		}
+		b.WriteString("\n")
+	}
+	if len(r.MatMul) > 0 {
+		b.WriteString("## matmul (exact LoRA product)\n\n| model | module | shape | T | seconds | GMAC/s | status |\n|---|---|---|---|---|---|---|\n")
+		for _, x := range r.MatMul {
+			fmt.Fprintf(&b, "| %s | %s | %s | %d | %.5f | %.2f | %s |\n", x.Model, x.Module, x.Shape, x.Tokens, x.Seconds, x.GMACs, x.Status)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("## Reference: the original system (published, hardware not stated)\n\n| system | model | figure | seconds | note |\n|---|---|---|---|---|\n")
+	for _, x := range r.Reference {
+		fmt.Fprintf(&b, "| %s | %s | %s | %g | %s |\n", x.System, x.Model, x.What, x.Seconds, x.Note)
+	}
+	if len(r.Skipped) > 0 {
+		b.WriteString("\n## Skipped\n\n")
+		for _, x := range r.Skipped {
+			fmt.Fprintf(&b, "- %s\n", x)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

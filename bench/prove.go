@@ -1,0 +1,271 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/consensys/gnark-crypto/ecc"
+	"github.com/consensys/gnark-crypto/ecc/bn254"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr/fft"
+	"github.com/consensys/gnark/backend/groth16"
+	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
+	csbn254 "github.com/consensys/gnark/constraint/bn254"
+	"github.com/consensys/gnark/frontend"
+	"github.com/consensys/gnark/frontend/cs/r1cs"
+	"github.com/zklora/zklora/circuits"
+	"github.com/zklora/zklora/engine/prover"
+)
+
+// keyCache holds dev keys per shape so that suites share one setup.
+type keyCache struct {
+	keys  map[circuits.Shape]*prover.Keys
+	setup map[circuits.Shape]float64
+}
+
+func newKeyCache() *keyCache {
+	return &keyCache{keys: map[circuits.Shape]*prover.Keys{}, setup: map[circuits.Shape]float64{}}
+}
+
+// Keys returns the dev keys of shape s, running DevSetup once per shape.
+// It makes keyCache a session.KeySource.
+func (c *keyCache) Keys(s circuits.Shape) (*prover.Keys, error) {
+	if k, ok := c.keys[s]; ok {
+		return k, nil
+	}
+	t0 := time.Now()
+	k, err := prover.DevSetup(s)
+	if err != nil {
+		return nil, err
+	}
+	c.keys[s], c.setup[s] = k, time.Since(t0).Seconds()
+	return k, nil
+}
+
+func randInt16(rng *rand.Rand, n int) []int16 {
+	out := make([]int16, n)
+	for i := range out {
+		out[i] = int16(rng.Uint32())
+	}
+	return out
+}
+
+// sessionInput is one module's weights and a T-row session folded into a
+// statement.
+type sessionInput struct {
+	A, B       []int16
+	St         circuits.Statement
+	Salt       prover.Salt
+	StatementS float64
+}
+
+func newSessionInput(s circuits.Shape, T int, seed uint64) (*sessionInput, error) {
+	rng := rand.New(rand.NewPCG(seed, 0x7365737369))
+	in := &sessionInput{A: randInt16(rng, s.D*s.R), B: randInt16(rng, s.R*s.O)}
+	X := randInt16(rng, T*s.D)
+	Z, err := circuits.MatMulExact(s, X, in.A, in.B)
+	if err != nil {
+		return nil, err
+	}
+	ch := randScalars(2, seed)
+	t0 := time.Now()
+	if in.St, err = circuits.ComputeStatement(s, X, Z, ch[0], ch[1]); err != nil {
+		return nil, err
+	}
+	in.StatementS = time.Since(t0).Seconds()
+	if in.Salt, err = prover.NewSalt(); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// proveSessionRow measures one session proof of module m at T rows.
+func proveSessionRow(backend string, kc *keyCache, m Module, T int) ProveRow {
+	row := ProveRow{Backend: backend, Circuit: "session", Model: m.Model, Module: m.Module,
+		Shape: m.Shape.String(), Params: m.Params(), Tokens: T, KeyMode: "dev"}
+	if backend == GPU {
+		row.Status = unavailable(fmt.Errorf("no GPU Groth16 prover in this build: %w", errGPUProver))
+		return row
+	}
+	keys, err := kc.Keys(m.Shape)
+	if err != nil {
+		row.Status = "error: " + err.Error()
+		return row
+	}
+	pk := keys.PK.(*groth16bn254.ProvingKey)
+	row.SetupS = kc.setup[m.Shape]
+	row.Constraints, row.PublicIn, row.Domain = keys.CS.GetNbConstraints(), keys.CS.GetNbPublicVariables(), int(pk.Domain.Cardinality)
+	in, err := newSessionInput(m.Shape, T, uint64(T)*31+uint64(m.Params()))
+	if err != nil {
+		row.Status = "error: " + err.Error()
+		return row
+	}
+	row.StatementS = in.StatementS
+	rss := startRSS()
+	t0 := time.Now()
+	proof, err := prover.Prove(keys, in.St, in.A, in.B, in.Salt)
+	row.ProveS = time.Since(t0).Seconds()
+	row.PeakRSSMiB = rss.Stop()
+	if err != nil {
+		row.Status = "error: " + err.Error()
+		return row
+	}
+	b, err := proof.MarshalBinary()
+	if err != nil {
+		row.Status = "error: " + err.Error()
+		return row
+	}
+	row.ProofBytes = len(b)
+	sec, _, err := timeIt(5, time.Second, func() error { return prover.Verify(keys.VK, in.St, proof.Commitment(), proof) })
+	if err != nil {
+		row.Status = "error: verify: " + err.Error()
+		return row
+	}
+	row.VerifyS = sec
+	row.Limit = measureLimit(backend, pk, row.ProveS)
+	row.Status = statusOK
+	return row
+}
+
+// errGPUProver explains why GPU prove rows are empty.
+var errGPUProver = fmt.Errorf("the ICICLE Groth16 prover is not wired in yet (issue 6)")
+
+// proveNaiveRow measures the naive per-token circuit of shape s at T rows,
+// under gnark's DummySetup key when dummy is set (prove time only).
+func proveNaiveRow(backend string, m Module, T int, dummy bool) ProveRow {
+	row := ProveRow{Backend: backend, Circuit: "naive", Model: m.Model, Module: m.Module,
+		Shape: m.Shape.String(), Params: m.Params(), Tokens: T, KeyMode: "dev"}
+	if dummy {
+		row.KeyMode = "dummy"
+	}
+	if backend == GPU {
+		row.Status = unavailable(fmt.Errorf("no GPU Groth16 prover in this build: %w", errGPUProver))
+		return row
+	}
+	fail := func(err error) ProveRow { row.Status = "error: " + err.Error(); return row }
+	s := m.Shape
+	t0 := time.Now()
+	ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, circuits.NewNaiveCircuit(s, T))
+	if err != nil {
+		return fail(err)
+	}
+	cs := ccs.(*csbn254.R1CS)
+	pk := &groth16bn254.ProvingKey{}
+	var vk groth16.VerifyingKey
+	if dummy {
+		err = groth16bn254.DummySetup(cs, pk)
+	} else {
+		var pki groth16.ProvingKey
+		pki, vk, err = groth16.Setup(cs)
+		if err == nil {
+			pk = pki.(*groth16bn254.ProvingKey)
+		}
+	}
+	if err != nil {
+		return fail(err)
+	}
+	row.SetupS = time.Since(t0).Seconds()
+	row.Constraints, row.PublicIn, row.Domain = cs.GetNbConstraints(), cs.GetNbPublicVariables(), int(pk.Domain.Cardinality)
+	rng := rand.New(rand.NewPCG(uint64(T), 0x6e61697665))
+	A, B, X := randInt16(rng, s.D*s.R), randInt16(rng, s.R*s.O), randInt16(rng, T*s.D)
+	Z, err := circuits.MatMulExact(s, X, A, B)
+	if err != nil {
+		return fail(err)
+	}
+	asg, err := circuits.NaiveAssignment(s, X, Z, A, B)
+	if err != nil {
+		return fail(err)
+	}
+	w, err := frontend.NewWitness(asg, ecc.BN254.ScalarField())
+	if err != nil {
+		return fail(err)
+	}
+	rss := startRSS()
+	t1 := time.Now()
+	proof, err := groth16bn254.Prove(cs, pk, w)
+	row.ProveS = time.Since(t1).Seconds()
+	row.PeakRSSMiB = rss.Stop()
+	if err != nil {
+		return fail(err)
+	}
+	if row.ProofBytes, err = compressedSize(proof); err != nil {
+		return fail(err)
+	}
+	if !dummy {
+		pub, err := w.Public()
+		if err != nil {
+			return fail(err)
+		}
+		sec, _, err := timeIt(3, time.Second, func() error { return groth16.Verify(proof, vk, pub) })
+		if err != nil {
+			return fail(fmt.Errorf("verify: %w", err))
+		}
+		row.VerifyS = sec
+	}
+	row.Limit = measureLimit(backend, pk, row.ProveS)
+	row.Status = statusOK
+	return row
+}
+
+// compressedSize is the proof's size in gnark's compressed encoding.
+func compressedSize(p *groth16bn254.Proof) (int, error) {
+	var c countWriter
+	_, err := p.WriteTo(&c)
+	return int(c), err
+}
+
+type countWriter int64
+
+func (c *countWriter) Write(b []byte) (int, error) { *c += countWriter(len(b)); return len(b), nil }
+
+// measureLimit times the MSMs and FFTs of a proof under pk alone on
+// backend: G1 MSMs over A, B, K and Z (and the commitment keys' bases),
+// the G2 MSM over B, and gnark's seven FFTs of the domain size (three
+// inverse, three coset forward, one coset inverse). It returns nil where
+// the backend cannot run them.
+func measureLimit(backend string, pk *groth16bn254.ProvingKey, proveS float64) *Limit {
+	l := &Limit{FFTN: int(pk.Domain.Cardinality), FFTs: 7}
+	g1 := [][]bn254.G1Affine{pk.G1.A, pk.G1.B, pk.G1.K, pk.G1.Z}
+	for _, ck := range pk.CommitmentKeys {
+		g1 = append(g1, ck.Basis, ck.BasisExpSigma)
+	}
+	maxN := len(pk.G2.B)
+	for _, p := range g1 {
+		maxN = max(maxN, len(p))
+	}
+	sc := randScalars(max(maxN, l.FFTN), 7)
+	t0 := time.Now()
+	for _, p := range g1 {
+		l.MSMG1 = append(l.MSMG1, len(p))
+		if len(p) == 0 {
+			continue
+		}
+		if err := msmG1(backend, p, sc[:len(p)]); err != nil {
+			return nil
+		}
+	}
+	l.MSMG2 = len(pk.G2.B)
+	if err := msmG2(backend, pk.G2.B, sc[:len(pk.G2.B)]); err != nil {
+		return nil
+	}
+	l.MSMS = time.Since(t0).Seconds()
+	d := fft.NewDomain(uint64(l.FFTN))
+	v := make([]fr.Element, l.FFTN)
+	copy(v, sc)
+	t1 := time.Now()
+	for i := 0; i < 3; i++ {
+		if err := ntt(backend, d, v, true, false); err != nil {
+			return nil
+		}
+	}
+	for i := 0; i < 3; i++ {
+		_ = ntt(backend, d, v, false, true)
+	}
+	_ = ntt(backend, d, v, true, true)
+	l.FFTS = time.Since(t1).Seconds()
+	if k := l.MSMS + l.FFTS; k > 0 {
+		l.Ratio = proveS / k
+	}
+	return l
+}
