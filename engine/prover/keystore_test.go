@@ -68,21 +68,44 @@ func TestStoreRoundTrip(t *testing.T) {
 	}
 }
 
-// corruptStore saves keys then applies damage to one file.
-func corruptStore(t *testing.T, damage func(dir string)) error {
+// storeTemplate saves dev keys once; corrupt copies it and damages the copy.
+type storeTemplate struct{ dir string }
+
+func newStoreTemplate(t *testing.T) storeTemplate {
 	t.Helper()
 	dir := t.TempDir()
 	st, _ := OpenStore(dir)
 	if _, err := st.LoadOrCreateDev(small); err != nil {
 		t.Fatal(err)
 	}
-	damage(filepath.Join(dir, CircuitID(small)))
+	return storeTemplate{dir: dir}
+}
+
+// corrupt copies the template store, applies damage to the copy's key
+// directory and loads it with a fresh Store.
+func (tp storeTemplate) corrupt(t *testing.T, damage func(dir string)) error {
+	t.Helper()
+	dir := t.TempDir()
+	id := CircuitID(small)
+	if err := os.CopyFS(dir, os.DirFS(tp.dir)); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{metaFile, csFile, pkFile, vkFile} {
+		if err := os.Chmod(filepath.Join(dir, id, name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	damage(filepath.Join(dir, id))
 	fresh, _ := OpenStore(dir)
 	_, err := fresh.Load(small)
 	return err
 }
 
 func TestStoreCorruption(t *testing.T) {
+	tp := newStoreTemplate(t)
+	if err := tp.corrupt(t, func(string) {}); err != nil {
+		t.Fatalf("undamaged copy: %v", err)
+	}
 	flip := func(name string, at func(n int) int) func(string) {
 		return func(d string) {
 			p := filepath.Join(d, name)
@@ -142,7 +165,7 @@ func TestStoreCorruption(t *testing.T) {
 		"shape":          {editMeta(func(m map[string]any) { m["shape"] = map[string]int{"d": 16, "r": 4, "o": 33} }), "shape"},
 	}
 	for name, tc := range cases {
-		err := corruptStore(t, tc.damage)
+		err := tp.corrupt(t, tc.damage)
 		if err == nil {
 			t.Errorf("%s: damaged keys loaded", name)
 			continue
@@ -157,10 +180,11 @@ func TestStoreCorruption(t *testing.T) {
 // meta's hash and size to match, so the decoders themselves see garbage.
 // They must return an error, never panic.
 func TestStoreDecodersWithConsistentMeta(t *testing.T) {
+	tp := newStoreTemplate(t)
 	for _, name := range []string{pkFile, csFile, vkFile} {
 		for _, at := range []float64{0, 0.001, 0.3, 0.7, 0.999} {
 			for _, trunc := range []bool{false, true} {
-				err := corruptStore(t, func(d string) {
+				err := tp.corrupt(t, func(d string) {
 					p := filepath.Join(d, name)
 					b, _ := os.ReadFile(p)
 					i := int(at * float64(len(b)))

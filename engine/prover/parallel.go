@@ -37,19 +37,22 @@ type ManyOptions struct {
 // DefaultMemoryBudget is the memory budget ProveMany uses when none is set.
 const DefaultMemoryBudget int64 = 2 << 30
 
-// Memory model of one proof, measured on 768×8×2304 (25,340 constraints,
-// domain 2^15) with gnark v0.16.3: the process's peak RSS grows by about
-// bytesPerConstraint per constraint while proving, on top of the keys
-// (which ProveMany does not count: jobs of one shape share them). See
-// TestProveMemory and the package's benchmark notes.
+// Memory model of one proof (gnark v0.16.3, GOGC=100). The peak RSS of a
+// process that loaded the keys grows while proving by about
+// bytesPerDomainSlot per slot of the FFT domain (the constraint count
+// rounded up to a power of two), measured in a fresh child process
+// (TestProveMemory): +25 MiB for 768×8×2304 (25,340 constraints, 2^15) and
+// +105 MiB for 768×32×2304 (2^17), i.e. about 800 B per slot; the model
+// rounds up. The keys themselves (about 44 MiB resident for 768×8×2304)
+// are not counted: the jobs of one shape share them.
 const (
-	bytesPerConstraint int64 = 4 << 10
-	proveBaseBytes     int64 = 16 << 20
+	bytesPerDomainSlot int64 = 1 << 10
+	proveBaseBytes     int64 = 8 << 20
 )
 
 // EstimateProveMemory estimates the transient memory of one proof with
-// keys, in bytes: the FFT domain (the constraint count rounded up to a
-// power of two) times a measured per-constraint factor, plus a base.
+// keys, in bytes: proveBaseBytes plus bytesPerDomainSlot per slot of the
+// FFT domain.
 func EstimateProveMemory(keys *Keys) int64 {
 	if keys == nil || keys.CS == nil {
 		return proveBaseBytes
@@ -58,7 +61,7 @@ func EstimateProveMemory(keys *Keys) int64 {
 	for n < int64(keys.CS.GetNbConstraints()) {
 		n <<= 1
 	}
-	return proveBaseBytes + n*bytesPerConstraint
+	return proveBaseBytes + n*bytesPerDomainSlot
 }
 
 // ProveMany proves every job, several at a time within the memory budget
