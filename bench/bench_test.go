@@ -82,7 +82,7 @@ func TestSmokeCPU(t *testing.T) {
 		if r.Status != statusOK {
 			t.Fatalf("prove row failed: %+v", r)
 		}
-		if r.Constraints <= 0 || r.ProofBytes <= 0 || r.ProveS <= 0 || r.PeakRSSMiB <= 0 || r.Limit == nil || r.Limit.Ratio <= 0 {
+		if r.Constraints <= 0 || r.ProofBytes <= 0 || r.ProveS <= 0 || r.ProveMinS <= 0 || r.ProveMinS > r.ProveS || r.ProveReps < 1 || r.PeakRSSMiB <= 0 || r.Limit == nil || r.Limit.Ratio <= 0 {
 			t.Errorf("prove row incomplete: %+v", r)
 		}
 		switch r.Circuit {
@@ -167,8 +167,8 @@ func TestParseSuites(t *testing.T) {
 func TestSummaryRatios(t *testing.T) {
 	h := Headline.String()
 	rep := &Report{Prove: []ProveRow{
-		{Circuit: "naive", Shape: h, Tokens: 16, ProveS: 5, Status: statusOK},
-		{Circuit: "session", Shape: h, Tokens: 16, ProveS: 0.5, VerifyS: 0.01, Status: statusOK, Limit: &Limit{Ratio: 1.5}},
+		{Circuit: "naive", Shape: h, Tokens: 16, ProveS: 5, ProveMinS: 4, Status: statusOK},
+		{Circuit: "session", Shape: h, Tokens: 16, ProveS: 0.5, ProveMinS: 0.4, VerifyS: 0.01, Status: statusOK, Limit: &Limit{Ratio: 1.5}},
 		{Circuit: "session", Shape: "1x1x1", ProveS: 0.1, Status: statusOK},
 	}, Verify: []VerifyRow{{Proofs: 4, Speedup: 2, Status: statusOK}, {Proofs: 24, Speedup: 5, Status: statusOK}}}
 	s := summarize(rep)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"time"
 
@@ -50,15 +51,23 @@ func randPoints(n int, seed uint64) []bn254.G1Affine {
 	return bn254.BatchJacobianToAffineG1(jac)
 }
 
-// timeIt runs f at least once and up to reps times (stopping once
-// budget has been spent) and returns the median duration in seconds.
-func timeIt(reps int, budget time.Duration, f func() error) (float64, int, error) {
+// timing is the result of repeated runs of one measurement.
+type timing struct {
+	Median, Min float64 // seconds
+	N           int     // runs
+}
+
+// measure runs f at least once and up to reps times (stopping once budget
+// has been spent), with a garbage collection before each run so that one
+// run's garbage is not collected during the next.
+func measure(reps int, budget time.Duration, f func() error) (timing, error) {
 	var ds []float64
 	start := time.Now()
 	for i := 0; i < max(reps, 1); i++ {
+		runtime.GC()
 		t0 := time.Now()
 		if err := f(); err != nil {
-			return 0, 0, err
+			return timing{}, err
 		}
 		ds = append(ds, time.Since(t0).Seconds())
 		if time.Since(start) > budget {
@@ -66,7 +75,13 @@ func timeIt(reps int, budget time.Duration, f func() error) (float64, int, error
 		}
 	}
 	slices.Sort(ds)
-	return ds[len(ds)/2], len(ds), nil
+	return timing{Median: ds[len(ds)/2], Min: ds[0], N: len(ds)}, nil
+}
+
+// timeIt is measure returning the median and the number of runs.
+func timeIt(reps int, budget time.Duration, f func() error) (float64, int, error) {
+	t, err := measure(reps, budget, f)
+	return t.Median, t.N, err
 }
 
 // msmG1 runs one G1 MSM on backend.

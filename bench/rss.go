@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -74,4 +75,14 @@ func (s *rssSampler) Stop() float64 {
 	s.wg.Wait()
 	s.peak = max(s.peak, currentRSSKB())
 	return float64(s.peak) / 1024
+}
+
+// cpuSeconds is the process's user+system CPU time so far (all threads).
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
 }

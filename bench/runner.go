@@ -123,7 +123,7 @@ func runProve(ctx context.Context, cfg Config, kc *keyCache, rep *Report, over f
 		}
 		r := proveNaiveRow(cfg.Backend, m, sc.NaiveT, sc.NaiveDummyKey)
 		rep.Prove = append(rep.Prove, r)
-		logf("prove naive %s T=%d: %s %d constraints, prove %.3fs", r.Shape, r.Tokens, r.Status, r.Constraints, r.ProveS)
+		logf("prove naive %s T=%d: %s %d constraints, prove %.3fs (min %.3fs of %d)", r.Shape, r.Tokens, r.Status, r.Constraints, r.ProveS, r.ProveMinS, r.ProveReps)
 	}
 	for _, m := range sc.Modules {
 		if ctx.Err() != nil {
@@ -139,7 +139,7 @@ func runProve(ctx context.Context, cfg Config, kc *keyCache, rep *Report, over f
 		if r.Limit != nil {
 			lr = r.Limit.Ratio
 		}
-		logf("prove session %s T=%d: %s %d constraints, setup %.1fs prove %.3fs verify %.4fs limit ratio %.2f", r.Shape, T, r.Status, r.Constraints, r.SetupS, r.ProveS, r.VerifyS, lr)
+		logf("prove session %s T=%d: %s %d constraints, setup %.1fs prove %.3fs (min %.3fs) verify %.4fs limit ratio %.2f", r.Shape, T, r.Status, r.Constraints, r.SetupS, r.ProveS, r.ProveMinS, r.VerifyS, lr)
 	}
 }
 
@@ -179,14 +179,17 @@ func summarize(rep *Report) Summary {
 		}
 	}
 	if session != nil {
-		s.ProveS, s.VerifyS, s.Constraints = session.ProveS, session.VerifyS, session.Constraints
+		s.ProveS, s.ProveMinS, s.VerifyS, s.Constraints = session.ProveS, session.ProveMinS, session.VerifyS, session.Constraints
 		if session.Limit != nil {
 			s.LimitRatio = session.Limit.Ratio
 		}
 		if session.ProveS > 0 {
 			s.PublishedOverOurs = PublishedProofS / session.ProveS
-			if naive != nil {
-				s.NaiveOverSession = naive.ProveS / session.ProveS
+		}
+		if naive != nil && session.ProveMinS > 0 {
+			s.NaiveOverSession = naive.ProveMinS / session.ProveMinS
+			if session.ProveCPUS > 0 {
+				s.NaiveOverSessionCPU = naive.ProveCPUS / session.ProveCPUS
 			}
 		}
 	}
