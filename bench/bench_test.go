@@ -104,7 +104,7 @@ func TestSmokeCPU(t *testing.T) {
 	if v := rep.Verify[0]; v.Status != statusOK || v.BatchS <= 0 || v.SingleS <= 0 {
 		t.Errorf("verify row %+v", v)
 	}
-	if e := rep.E2E[0]; e.Status != statusOK || e.ProveS <= 0 || e.VerifyS <= 0 || e.SessionS <= 0 {
+	if e := rep.E2E[0]; e.Status != statusOK || e.SetupS <= 0 || e.ProveS <= 0 || e.VerifyS <= 0 || e.SessionS <= 0 {
 		t.Errorf("e2e row %+v", e)
 	}
 	s := rep.Summary

@@ -128,7 +128,7 @@ type E2ERow struct {
 	Shape    string  `json:"shape"`
 	Modules  int     `json:"modules"`
 	Tokens   int     `json:"tokens"`
-	SetupS   float64 `json:"setup_s"`   // keys (dev setup, once per shape)
+	SetupS   float64 `json:"setup_s"`   // keys: the dev setup of the shape (once per shape, shared with other suites)
 	SessionS float64 `json:"session_s"` // inference: weights, commitments, exact LoRA products, transcript
 	ProveS   float64 `json:"prove_s"`   // ProveSession (statements, proofs, artifact)
 	VerifyS  float64 `json:"verify_s"`  // VerifyDir
