@@ -14,7 +14,7 @@ func batchFixture(t testing.TB, k *Keys, n int, seed uint64) []BatchItem {
 	t.Helper()
 	items := make([]BatchItem, n)
 	for i := range items {
-		f := newFixture(t, k.Shape, 1+i%4, seed+uint64(i))
+		f := newFixture(t, k.Shape, 2+i%4, seed+uint64(i)) // T ≥ 2: x̄ is full width, as in real sessions
 		p := mustProve(t, k, f.st, f.A, f.B, mustSalt(t))
 		items[i] = BatchItem{Statement: f.st, Commitment: p.Commitment(), Proof: p}
 	}
