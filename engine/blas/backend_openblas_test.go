@@ -2,4 +2,4 @@
 
 package blas
 
-const wantBackend = "openblas"
+var wantBackends = []string{"openblas"}

@@ -2,4 +2,4 @@
 
 package blas
 
-const wantBackend = "pure-go"
+var wantBackends = []string{"go-avx2-fma", "go-scalar"}

@@ -2,8 +2,11 @@
 
 package blas
 
-// Backend names the compiled SGEMM implementation: "pure-go" in this build.
-func Backend() string { return "pure-go" }
+// Backend names the SGEMM implementation in use. In this build it is Go
+// code with its micro-kernel chosen at start-up from the CPU: "go-avx2-fma"
+// (AVX2/FMA assembly, amd64) or "go-scalar" (portable Go, elsewhere, or
+// with the purego build tag).
+func Backend() string { return defaultKernel.name }
 
 // SetThreads is a no-op in the pure-Go build, which uses GOMAXPROCS
 // goroutines; it exists so callers compile against either build. It returns
@@ -20,6 +23,6 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if err := checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc); err != nil {
 		return err
 	}
-	gemmGo(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemmGo(defaultKernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	return nil
 }

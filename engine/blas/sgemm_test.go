@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -78,14 +79,28 @@ func (gc gemmCase) operands(r *rand.Rand) (a []float32, lda int, b []float32, ld
 // sgemmFunc is the shape shared by Sgemm and pureSgemm.
 type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) error
 
-// pureSgemm is the pure-Go implementation, compiled in every build so that
-// the openblas build can be compared with it.
-func pureSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) error {
-	if err := checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc); err != nil {
-		return err
+// goSgemm returns the Go implementation with micro-kernel kern; it is
+// compiled in every build so that the openblas build can be compared with it.
+func goSgemm(kern *microKernel) sgemmFunc {
+	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) error {
+		if err := checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc); err != nil {
+			return err
+		}
+		gemmGo(kern, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return nil
 	}
-	gemmGo(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	return nil
+}
+
+// pureSgemm is the Go implementation with the kernel chosen for this CPU.
+var pureSgemm = goSgemm(defaultKernel)
+
+// implementations lists every implementation to test on this machine.
+func implementations() map[string]sgemmFunc {
+	impls := map[string]sgemmFunc{"go-scalar": goSgemm(scalarKernel), "Sgemm/" + Backend(): Sgemm}
+	if k := simdKernel(); k != nil {
+		impls[k.name] = goSgemm(k)
+	}
+	return impls
 }
 
 func gemmCases(r *rand.Rand) []gemmCase {
@@ -146,13 +161,16 @@ func checkAgainstNaive(t *testing.T, name string, f sgemmFunc) {
 	}
 }
 
-func TestPureMatchesNaive(t *testing.T) { checkAgainstNaive(t, "pure-go", pureSgemm) }
+func TestMatchesNaive(t *testing.T) {
+	for name, f := range implementations() {
+		checkAgainstNaive(t, name, f)
+	}
+}
 
-func TestSgemmMatchesNaive(t *testing.T) { checkAgainstNaive(t, Backend(), Sgemm) }
-
-// TestSgemmMatchesPure compares the compiled backend (OpenBLAS under the
-// openblas tag) with the pure-Go one on the forward's shapes.
-func TestSgemmMatchesPure(t *testing.T) {
+// TestSgemmMatchesGo compares the compiled backend (OpenBLAS under the
+// openblas tag) and every Go kernel with the scalar Go one on the forward's
+// shapes.
+func TestSgemmMatchesGo(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, gc := range []gemmCase{
 		{m: 128, n: 2304, k: 768, alpha: 1, beta: 1},
@@ -163,26 +181,28 @@ func TestSgemmMatchesPure(t *testing.T) {
 	} {
 		a, lda, b, ldb, c, ldc := gc.operands(r)
 		p := append([]float32(nil), c...)
-		s := append([]float32(nil), c...)
-		if err := pureSgemm(gc.transA, gc.transB, gc.m, gc.n, gc.k, gc.alpha, a, lda, b, ldb, gc.beta, p, ldc); err != nil {
+		if err := goSgemm(scalarKernel)(gc.transA, gc.transB, gc.m, gc.n, gc.k, gc.alpha, a, lda, b, ldb, gc.beta, p, ldc); err != nil {
 			t.Fatal(err)
 		}
-		if err := Sgemm(gc.transA, gc.transB, gc.m, gc.n, gc.k, gc.alpha, a, lda, b, ldb, gc.beta, s, ldc); err != nil {
-			t.Fatal(err)
-		}
-		var maxDiff, maxAbs float64
-		for i := range p {
-			maxDiff = max(maxDiff, math.Abs(float64(p[i])-float64(s[i])))
-			maxAbs = max(maxAbs, math.Abs(float64(p[i])))
-		}
-		if maxDiff > 1e-5*maxAbs {
-			t.Errorf("%v: pure-go vs %s differ by %g (max |C| %g)", gc, Backend(), maxDiff, maxAbs)
+		for name, f := range implementations() {
+			s := append([]float32(nil), c...)
+			if err := f(gc.transA, gc.transB, gc.m, gc.n, gc.k, gc.alpha, a, lda, b, ldb, gc.beta, s, ldc); err != nil {
+				t.Fatal(err)
+			}
+			var maxDiff, maxAbs float64
+			for i := range p {
+				maxDiff = max(maxDiff, math.Abs(float64(p[i])-float64(s[i])))
+				maxAbs = max(maxAbs, math.Abs(float64(p[i])))
+			}
+			if maxDiff > 1e-5*maxAbs {
+				t.Errorf("%v: go-scalar vs %s differ by %g (max |C| %g)", gc, name, maxDiff, maxAbs)
+			}
 		}
 	}
 }
 
 func TestSgemmBetaZeroClearsNaN(t *testing.T) {
-	for name, f := range map[string]sgemmFunc{"pure-go": pureSgemm, Backend(): Sgemm} {
+	for name, f := range implementations() {
 		a := []float32{1, 2, 3, 4}
 		b := []float32{1, 0, 0, 1}
 		nan := float32(math.NaN())
@@ -230,7 +250,7 @@ func TestSgemmRejectsBadArguments(t *testing.T) {
 		{"ldc too small", false, false, 2, 4, 3, 3, 4, 3, a, b, c},
 		{"huge dimension", false, false, 1 << 31, 4, 3, 3, 4, 4, a, b, c},
 	} {
-		for name, f := range map[string]sgemmFunc{"pure-go": pureSgemm, Backend(): Sgemm} {
+		for name, f := range implementations() {
 			if err := f(tc.tA, tc.tB, tc.m, tc.n, tc.k, 1, tc.a, tc.lda, tc.b, tc.ldb, 0, tc.c, tc.ldc); err == nil {
 				t.Errorf("%s: %s: no error", name, tc.name)
 			}
@@ -247,8 +267,8 @@ func TestSgemmRejectsBadArguments(t *testing.T) {
 }
 
 func TestBackend(t *testing.T) {
-	if got := Backend(); got != wantBackend {
-		t.Errorf("Backend() = %q, want %q", got, wantBackend)
+	if got := Backend(); !slices.Contains(wantBackends, got) {
+		t.Errorf("Backend() = %q, want one of %q", got, wantBackends)
 	}
 }
 
@@ -273,5 +293,13 @@ func BenchmarkSgemmMLP(b *testing.B) { benchGemm(b, Sgemm, false, 128, 3072, 768
 // BenchmarkSgemmLMHead is the tied lm_head over 128 tokens (X·wteᵀ).
 func BenchmarkSgemmLMHead(b *testing.B) { benchGemm(b, Sgemm, true, 128, 50257, 768) }
 
-// BenchmarkPureMLP is c_fc on the pure-Go kernel in any build.
-func BenchmarkPureMLP(b *testing.B) { benchGemm(b, pureSgemm, false, 128, 3072, 768) }
+// BenchmarkGoMLP is c_fc on the Go GEMM with the CPU's best kernel, in any
+// build.
+func BenchmarkGoMLP(b *testing.B) { benchGemm(b, pureSgemm, false, 128, 3072, 768) }
+
+// BenchmarkGoScalarMLP is c_fc on the Go GEMM with the portable kernel.
+func BenchmarkGoScalarMLP(b *testing.B) { benchGemm(b, goSgemm(scalarKernel), false, 128, 3072, 768) }
+
+// BenchmarkGo1024 is the 1024³ SGEMM on the Go GEMM with the CPU's best
+// kernel, in any build.
+func BenchmarkGo1024(b *testing.B) { benchGemm(b, pureSgemm, false, 1024, 1024, 1024) }
