@@ -5,15 +5,16 @@ import (
 	"sync"
 )
 
-// microKernel is a register-blocked inner kernel of the Go GEMM: fn adds the
-// mr×nr product of a packed A panel (kc groups of mr values) and a packed B
-// panel (kc groups of nr values) into c, whose rows are ldc apart. mc is the
+// microKernel is a register-blocked inner kernel of the Go GEMM: fn adds
+// (add) or writes (!add) the mr×nr product of a packed A panel (kc groups of
+// mr values) and a packed B panel (kc groups of nr values) into c, whose rows
+// are ldc apart. mc is the
 // number of rows of A packed at once (a multiple of mr).
 type microKernel struct {
 	name   string
 	mr, nr int
 	mc     int
-	fn     func(kc int, a, b, c []float32, ldc int)
+	fn     func(kc int, a, b, c []float32, ldc int, add bool)
 }
 
 // Blocking parameters shared by the kernels.
@@ -50,11 +51,17 @@ func gemmGo(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, 
 	if m == 0 || n == 0 {
 		return
 	}
-	scaleC(m, n, beta, c, ldc)
 	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	g := &gemmArgs{kern: kern, transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	// With beta == 0 the first depth block overwrites C (no clearing pass,
+	// no reading C); otherwise C is scaled first and every block adds.
+	overwrite := beta == 0
+	if !overwrite {
+		scaleC(m, n, beta, c, ldc)
+	}
+	g := &gemmArgs{kern: kern, overwrite: overwrite, transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	workers := runtime.GOMAXPROCS(0)
 	if work := float64(m) * float64(n) * float64(k); work < parallelMin || workers < 2 {
 		workers = 1
@@ -87,6 +94,7 @@ func roundUp(x, to int) int { return (x + to - 1) / to * to }
 // worker writes a disjoint block of C.
 type gemmArgs struct {
 	kern           *microKernel
+	overwrite      bool // the first depth block writes C instead of adding
 	transA, transB bool
 	k              int
 	alpha          float32
@@ -110,6 +118,7 @@ func (g *gemmArgs) run(i0, i1, j0, j1 int) {
 		nc := min(ncBlock, j1-jc)
 		for pc := 0; pc < g.k; pc += kcBlock {
 			kc := min(kcBlock, g.k-pc)
+			add := pc > 0 || !g.overwrite
 			g.packB(bp, pc, kc, jc, nc)
 			for ic := i0; ic < i1; ic += mcBlock {
 				mc := min(mcBlock, i1-ic)
@@ -122,17 +131,21 @@ func (g *gemmArgs) run(i0, i1, j0, j1 int) {
 						mm := min(mr, mc-ir)
 						i, j := ic+ir, jc+jr
 						if mm == mr && nn == nr {
-							g.kern.fn(kc, apan, bpan, g.c[i*g.ldc+j:], g.ldc)
+							g.kern.fn(kc, apan, bpan, g.c[i*g.ldc+j:], g.ldc, add)
 							continue
 						}
-						// Edge tile: compute into a scratch tile, add the
-						// valid part.
-						clear(tile)
-						g.kern.fn(kc, apan, bpan, tile, nr)
+						// Edge tile: compute into a scratch tile, then add
+						// or copy its valid part.
+						g.kern.fn(kc, apan, bpan, tile, nr, false)
 						for ii := 0; ii < mm; ii++ {
 							row := g.c[(i+ii)*g.ldc+j : (i+ii)*g.ldc+j+nn]
+							src := tile[ii*nr : ii*nr+nn]
+							if !add {
+								copy(row, src)
+								continue
+							}
 							for jj := range row {
-								row[jj] += tile[ii*nr+jj]
+								row[jj] += src[jj]
 							}
 						}
 					}
@@ -178,29 +191,65 @@ func (g *gemmArgs) packB(dst []float32, pc, kc, jc, nc int) {
 		pan := dst[jr*kc : (jr+nr)*kc]
 		cols := min(nr, nc-jr)
 		j := jc + jr
-		if cols < nr {
-			clear(pan)
-		}
-		if !g.transB {
+		switch {
+		case cols == 16 && nr == 16 && !g.transB:
+			for p := 0; p < kc; p++ {
+				off := (pc+p)*ldb + j
+				*(*[16]float32)(pan[p*16:]) = *(*[16]float32)(b[off:])
+			}
+		case cols == 16 && nr == 16 && g.transB:
+			packBT16(pan, b, ldb, pc, kc, j)
+		case !g.transB:
+			if cols < nr {
+				clear(pan)
+			}
 			for p := 0; p < kc; p++ {
 				copy(pan[p*nr:p*nr+cols], b[(pc+p)*ldb+j:(pc+p)*ldb+j+cols])
 			}
-			continue
-		}
-		for jj := 0; jj < cols; jj++ {
-			src := b[(j+jj)*ldb+pc : (j+jj)*ldb+pc+kc]
-			for p, v := range src {
-				pan[p*nr+jj] = v
+		default:
+			if cols < nr {
+				clear(pan)
+			}
+			for jj := 0; jj < cols; jj++ {
+				src := b[(j+jj)*ldb+pc : (j+jj)*ldb+pc+kc]
+				for p, v := range src {
+					pan[p*nr+jj] = v
+				}
 			}
 		}
 	}
 }
 
-// kernel2x4 adds the 2×4 product of a packed A panel (kc×2) and a packed B
+// packBT16 packs 16 columns of op(B) = Bᵀ, i.e. rows j..j+15 of the stored
+// B, over depth [pc, pc+kc): a transpose done four depths at a time, so that
+// each of the sixteen source rows is read in sequence and each destination
+// group of 16 is written whole.
+func packBT16(pan, b []float32, ldb, pc, kc, j int) {
+	var rows [16][]float32
+	for jj := range rows {
+		rows[jj] = b[(j+jj)*ldb+pc : (j+jj)*ldb+pc+kc]
+	}
+	p := 0
+	for ; p+4 <= kc; p += 4 {
+		d := (*[64]float32)(pan[p*16:])
+		for jj := range rows {
+			s := (*[4]float32)(rows[jj][p:])
+			d[jj], d[16+jj], d[32+jj], d[48+jj] = s[0], s[1], s[2], s[3]
+		}
+	}
+	for ; p < kc; p++ {
+		d := (*[16]float32)(pan[p*16:])
+		for jj := range rows {
+			d[jj] = rows[jj][p]
+		}
+	}
+}
+
+// kernel2x4 adds (add) or writes (!add) the 2×4 product of a packed A panel (kc×2) and a packed B
 // panel (kc×4) into c. The accumulators are locals so that the compiler keeps
 // them in registers; the loop shrinks both slices to let it drop bounds
 // checks.
-func kernel2x4(kc int, a, b, c []float32, ldc int) {
+func kernel2x4(kc int, a, b, c []float32, ldc int, add bool) {
 	var c00, c01, c02, c03, c10, c11, c12, c13 float32
 	a = a[:2*kc]
 	b = b[:4*kc]
@@ -219,11 +268,16 @@ func kernel2x4(kc int, a, b, c []float32, ldc int) {
 		b = b[4:]
 	}
 	r0 := c[0:4:4]
+	r1 := c[ldc : ldc+4 : ldc+4]
+	if !add {
+		r0[0], r0[1], r0[2], r0[3] = c00, c01, c02, c03
+		r1[0], r1[1], r1[2], r1[3] = c10, c11, c12, c13
+		return
+	}
 	r0[0] += c00
 	r0[1] += c01
 	r0[2] += c02
 	r0[3] += c03
-	r1 := c[ldc : ldc+4 : ldc+4]
 	r1[0] += c10
 	r1[1] += c11
 	r1[2] += c12

@@ -7,4 +7,4 @@ package avx2
 func Supported() bool { return false }
 
 // Kernel6x16 is never called when Supported is false; it does nothing.
-func Kernel6x16(kc int, a, b, c []float32, ldc int) {}
+func Kernel6x16(kc int, a, b, c []float32, ldc int, add bool) {}

@@ -11,7 +11,7 @@ func TestKernel6x16(t *testing.T) {
 		t.Skip("no AVX2/FMA on this CPU (or purego build)")
 	}
 	r := rand.New(rand.NewPCG(1, 1))
-	for _, kc := range []int{1, 2, 7, 256} {
+	for _, kc := range []int{1, 2, 7, 8, 255, 256} {
 		const ldc = 19
 		a := make([]float32, 6*kc)
 		b := make([]float32, 16*kc)
@@ -26,10 +26,14 @@ func TestKernel6x16(t *testing.T) {
 			c[i] = float32(r.NormFloat64())
 		}
 		orig := append([]float32(nil), c...)
-		Kernel6x16(kc, a, b, c, ldc)
+		add := kc%2 == 1
+		Kernel6x16(kc, a, b, c, ldc, add)
 		for i := range c {
 			row, col := i/ldc, i%ldc
 			want := float64(orig[i])
+			if !add && row < 6 && col < 16 {
+				want = 0
+			}
 			if row < 6 && col < 16 {
 				for p := 0; p < kc; p++ {
 					want += float64(a[p*6+row]) * float64(b[p*16+col])
@@ -51,5 +55,5 @@ func TestKernel6x16ShortSlicePanics(t *testing.T) {
 			t.Error("short C did not panic")
 		}
 	}()
-	Kernel6x16(1, make([]float32, 6), make([]float32, 16), make([]float32, 5*16+15), 16)
+	Kernel6x16(1, make([]float32, 6), make([]float32, 16), make([]float32, 5*16+15), 16, true)
 }

@@ -21,13 +21,14 @@ TEXT ·xgetbv0(SB), NOSPLIT, $0-8
 	MOVL DX, edx+4(FP)
 	RET
 
-// func kernel6x16AVX2(kc int, a, b, c *float32, ldc int)
+// func kernel6x16AVX2(kc int, a, b, c *float32, ldc int, add bool)
 //
-// C[0:6][0:16] += A·B for a packed A panel (kc groups of 6 floats) and a
-// packed B panel (kc groups of 16 floats); C has row stride ldc floats.
+// C[0:6][0:16] += A·B (add) or = A·B (!add) for a packed A panel (kc groups
+// of 6 floats) and a packed B panel (kc groups of 16 floats); C has row
+// stride ldc floats.
 // Accumulators: Y0..Y11 (row i in Y(2i), Y(2i+1)); B in Y12, Y13; the
 // broadcast A value in Y14. Requires kc >= 1, AVX2 and FMA.
-TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-40
+TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-41
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -74,6 +75,10 @@ loop:
 	DECQ CX
 	JNZ  loop
 
+	MOVBQZX add+40(FP), R9
+	TESTQ R9, R9
+	JZ    store
+
 	VADDPS (DX), Y0, Y0
 	VADDPS 32(DX), Y1, Y1
 	VMOVUPS Y0, (DX)
@@ -101,6 +106,27 @@ loop:
 	ADDQ R8, DX
 	VADDPS (DX), Y10, Y10
 	VADDPS 32(DX), Y11, Y11
+	VMOVUPS Y10, (DX)
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+store:
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y8, (DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
 	VMOVUPS Y10, (DX)
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
