@@ -112,7 +112,7 @@ func ProveSession(ctx context.Context, dir string, tr *transcript.Transcript, se
 			CircuitID: keys.CircuitID, VKFingerprint: prover.VKFingerprint(keys.VK),
 			KeyMode: string(keys.Mode), Ceremony: keys.Ceremony,
 			Commitment: hex.EncodeToString(m.Commitment),
-			Beta:       beta.String(), Gamma: gamma.String(),
+			Beta:       circuits.FrDecimal(&beta), Gamma: circuits.FrDecimal(&gamma),
 			Proof: artifact.ProofPath(name), Statement: artifact.StatementPath(name), VK: artifact.VKPath(keys.CircuitID),
 		})
 		jobs = append(jobs, prover.Job{Name: name, Keys: keys, Statement: st, A: sec.A, B: sec.B, Salt: sec.Salt})

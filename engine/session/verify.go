@@ -154,7 +154,7 @@ func checkModule(tr *transcript.Transcript, root [32]byte, e *artifact.ModuleEnt
 		return pending{}, fmt.Errorf("verifying key fingerprint %s differs from the manifest's %s", fp, e.VKFingerprint)
 	}
 	beta, gamma := Challenges(tr, m, root)
-	if e.Beta != beta.String() || e.Gamma != gamma.String() {
+	if e.Beta != circuits.FrDecimal(&beta) || e.Gamma != circuits.FrDecimal(&gamma) {
 		return pending{}, fmt.Errorf("challenges differ from those derived from B's transcript")
 	}
 	X, Z, T := tr.ModuleRows(e.Name)
