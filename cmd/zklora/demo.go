@@ -14,27 +14,35 @@ import (
 )
 
 type demoOptions struct {
-	shape   string
-	tokens  int
-	modules int
-	seed    uint64
-	keyDir  string
-	keep    string
-	asJSON  bool
+	preset    string
+	text      string
+	combine   string
+	synthetic bool
+	shape     string
+	tokens    int
+	modules   int
+	seed      uint64
+	keyDir    string
+	keep      string
+	asJSON    bool
 }
 
 func newCmdDemo() *cobra.Command {
 	o := &demoOptions{}
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run a whole session in one process: commit, answer, prove, verify",
+		Short: "Run a whole A/B session on loopback: fixture, A serving on 127.0.0.1:0, B inferring, prove, fetch, verify",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return demoRun(cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.shape, "shape", "768x8x2304", "module shape DxRxO (distilgpt2's attn.c_attn by default)")
-	f.IntVar(&o.tokens, "tokens", 64, "rows per module")
-	f.IntVar(&o.modules, "modules", 4, "modules")
+	f.StringVar(&o.preset, "preset", "tiny", "fixture model: tiny or distilgpt2 (generated, seeded random weights)")
+	f.StringVar(&o.text, "text", demoText, "text B runs the model on")
+	f.StringVar(&o.combine, "combine", "add_delta", "combine mode: add_delta or replace")
+	f.BoolVar(&o.synthetic, "synthetic", false, "instead: one process plays both parties of a synthetic session (no model, no network)")
+	f.StringVar(&o.shape, "shape", "768x8x2304", "with --synthetic: module shape DxRxO")
+	f.IntVar(&o.tokens, "tokens", 64, "with --synthetic: rows per module")
+	f.IntVar(&o.modules, "modules", 4, "with --synthetic: modules")
 	f.Uint64Var(&o.seed, "seed", 1, "random seed")
 	f.StringVar(&o.keyDir, "keys", defaultKeyDir(), "key store directory")
 	f.StringVar(&o.keep, "out", "", "keep the artifacts and transcript in this directory (default: a temporary one, removed)")
@@ -55,9 +63,25 @@ type demoResult struct {
 	ProveS     float64  `json:"prove_s"`
 	VerifyS    float64  `json:"verify_s"`
 	Out        string   `json:"out,omitempty"`
+	Preset     string   `json:"preset,omitempty"`
+	Combine    string   `json:"combine,omitempty"`
+	Tokens     int      `json:"tokens,omitempty"`
+	Calls      int      `json:"calls,omitempty"`
+	CallMeanMS float64  `json:"call_mean_ms,omitempty"`
+	FetchS     float64  `json:"fetch_s,omitempty"`
 }
 
+// demoText is the demo's default input.
+const demoText = "Zero-knowledge proofs let a LoRA contributor show that every answer it gave came from the adapter it committed to."
+
 func demoRun(cmd *cobra.Command, o *demoOptions) error {
+	if o.synthetic {
+		return demoSyntheticRun(cmd, o)
+	}
+	return demoLoopbackRun(cmd, o)
+}
+
+func demoSyntheticRun(cmd *cobra.Command, o *demoOptions) error {
 	shape, err := circuits.ParseShape(o.shape)
 	if err != nil {
 		return usageError{err}
@@ -93,7 +117,7 @@ func demoRun(cmd *cobra.Command, o *demoOptions) error {
 	if err := syn.Transcript.Save(trPath); err != nil {
 		return err
 	}
-	res := demoResult{Mode: "synthetic", SessionID: syn.Transcript.SessionID, InferenceS: time.Since(t0).Seconds()}
+	res := &demoResult{Mode: "synthetic", SessionID: syn.Transcript.SessionID, InferenceS: time.Since(t0).Seconds()}
 	bar := newProgressBar(errw, "proving", o.modules, quiet)
 	t1 := time.Now()
 	if _, err := session.ProveSession(cmd.Context(), dir+"/artifacts", syn.Transcript, syn.Secrets, ks, session.ProveOptions{
@@ -112,6 +136,11 @@ func demoRun(cmd *cobra.Command, o *demoOptions) error {
 	if o.keep != "" {
 		res.Out = o.keep
 	}
+	return demoPrint(cmd, o, res, rep)
+}
+
+// demoPrint prints the summary and maps a rejected session to exit 3.
+func demoPrint(cmd *cobra.Command, o *demoOptions, res *demoResult, rep *session.Report) error {
 	out := cmd.OutOrStdout()
 	if o.asJSON {
 		enc := json.NewEncoder(out)
@@ -120,8 +149,11 @@ func demoRun(cmd *cobra.Command, o *demoOptions) error {
 			return err
 		}
 	} else {
+		if res.Loss != nil {
+			fmt.Fprintf(out, "loss %.6f over %d tokens (%s; %d remote LoRA calls, %.2f ms each)\n", *res.Loss, res.Tokens, res.Combine, res.Calls, res.CallMeanMS)
+		}
 		printReport(out, rep)
-		fmt.Fprintf(out, "session %.2fs, prove %.2fs, verify %.3fs\n", res.InferenceS, res.ProveS, res.VerifyS)
+		fmt.Fprintf(out, "inference %.2fs, prove %.2fs, verify %.3fs\n", res.InferenceS, res.ProveS, res.VerifyS)
 	}
 	if err := rep.Err(); err != nil {
 		return verifyError{err}

@@ -90,8 +90,22 @@ func TestProveVerifyExitCodes(t *testing.T) {
 	}
 }
 
-func TestDemoJSON(t *testing.T) {
-	code, out, errs := runCLI(t, "demo", "--shape", "8x2x6", "--tokens", "4", "--modules", "2", "--keys", t.TempDir(), "--json")
+func TestDemoSyntheticJSON(t *testing.T) {
+	checkDemoJSON(t, 2, "demo", "--synthetic", "--shape", "8x2x6", "--tokens", "4", "--modules", "2", "--keys", t.TempDir(), "--json")
+}
+
+// The default demo: the tiny fixture's 6 LoRA points over the real
+// protocol on loopback.
+func TestDemoLoopbackJSON(t *testing.T) {
+	m := checkDemoJSON(t, 6, "demo", "--keys", t.TempDir(), "--json")
+	if m["mode"] != "loopback" || m["loss"] == nil {
+		t.Fatalf("demo: %v", m)
+	}
+}
+
+func checkDemoJSON(t *testing.T, modules float64, args ...string) map[string]any {
+	t.Helper()
+	code, out, errs := runCLI(t, args...)
 	if code != 0 {
 		t.Fatalf("demo: exit %d: %s", code, errs)
 	}
@@ -109,7 +123,8 @@ func TestDemoJSON(t *testing.T) {
 			t.Fatalf("demo JSON lacks %q: %v", k, keys)
 		}
 	}
-	if m["verified"].(float64) != 2 {
+	if m["verified"].(float64) != modules || m["failed"].(float64) != 0 || m["proofs"].(float64) != modules {
 		t.Fatalf("demo: %v", m)
 	}
+	return m
 }

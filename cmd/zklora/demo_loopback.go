@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zklora/zklora/engine/fixture"
+	"github.com/zklora/zklora/engine/gpt2"
+	"github.com/zklora/zklora/engine/prover"
+	"github.com/zklora/zklora/engine/session"
+	"github.com/zklora/zklora/engine/tokenizer"
+	"github.com/zklora/zklora/net/client"
+	"github.com/zklora/zklora/net/contributor"
+	"github.com/zklora/zklora/net/identity"
+	"github.com/zklora/zklora/net/server"
+	"github.com/zklora/zklora/net/wire"
+)
+
+// demoLoopbackRun plays the real protocol on loopback: it generates the
+// fixture, starts A's LoRAServer on 127.0.0.1:0, and runs B against it with
+// A's fingerprint pinned: forward pass, end, proving, fetch and verify.
+func demoLoopbackRun(cmd *cobra.Command, o *demoOptions) error {
+	if !wire.ValidCombine(o.combine) {
+		return usageError{fmt.Errorf("--combine %q: want add_delta or replace", o.combine)}
+	}
+	dir := o.keep
+	var err error
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "zklora-demo-*"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	errw := cmd.ErrOrStderr()
+	quiet := o.asJSON
+	say := func(format string, args ...any) {
+		if !quiet {
+			fmt.Fprintf(errw, format+"\n", args...)
+		}
+	}
+	paths, err := fixture.Write(filepath.Join(dir, "fixture"), o.preset, o.seed)
+	if err != nil {
+		return usageError{err}
+	}
+	say("demo: %s fixture in %s", o.preset, paths.Dir)
+
+	// Party A.
+	if err := os.MkdirAll(o.keyDir, 0o755); err != nil {
+		return err
+	}
+	store, err := prover.OpenStore(o.keyDir)
+	if err != nil {
+		return err
+	}
+	aOut := filepath.Join(dir, "a")
+	if err := os.MkdirAll(aOut, 0o700); err != nil {
+		return err
+	}
+	say("A: loading, quantizing and committing the adapter (dev keys in %s)", o.keyDir)
+	ad, err := contributor.Load(contributor.Options{
+		BaseConfig: paths.Config, AdapterDir: paths.AdapterDir, OutDir: aOut, Keys: contributor.DevKeys(store),
+	})
+	if err != nil {
+		return err
+	}
+	id, err := identity.New()
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{
+		Identity: id, Modules: ad.Modules, OutDir: aOut,
+		Prove: ad.ProveFunc(session.ProveOptions{}), Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		return err
+	}
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		return err
+	}
+	defer func() { _ = srv.Shutdown(context.Background()) }()
+	say("A: serving %d modules on %s, fingerprint %s", len(ad.Modules), srv.Addr(), srv.Fingerprint())
+
+	// Party B.
+	ctx := cmd.Context()
+	model, err := gpt2.Load(paths.BaseDir)
+	if err != nil {
+		return err
+	}
+	tok, err := tokenizer.New()
+	if err != nil {
+		return err
+	}
+	c, err := client.Dial(ctx, srv.Addr().String(), client.Options{Pin: srv.Fingerprint()})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	bOut := filepath.Join(dir, "b")
+	if err := os.MkdirAll(bOut, 0o755); err != nil {
+		return err
+	}
+	ir := &inferResult{Combine: o.combine, Pinned: true, Out: bOut}
+	rep, err := runB(ctx, c, model, tok, o.text, o.combine, bOut, session.VerifyOptions{AllowDevKeys: true}, errw, quiet, ir)
+	if err != nil {
+		return err
+	}
+	loss := ir.Loss
+	res := &demoResult{
+		Mode: "loopback", Loss: &loss, Proofs: ir.Proofs, Verified: ir.Verified, Failed: ir.Failed,
+		KeyMode: ir.KeyMode, SessionID: ir.SessionID, InferenceS: ir.InferenceS, ProveS: ir.ProveS,
+		VerifyS: ir.VerifyS, FetchS: ir.FetchS, Preset: o.preset, Combine: o.combine, Tokens: ir.Tokens,
+		Calls: ir.Calls, CallMeanMS: ir.CallMeanMS,
+	}
+	if o.keep != "" {
+		res.Out = o.keep
+	}
+	return demoPrint(cmd, o, res, rep)
+}
