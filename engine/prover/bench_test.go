@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark/backend/groth16"
@@ -78,13 +80,13 @@ func BenchmarkProveNaive(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.ReportMetric(float64(cs.GetNbConstraints()), "constraints")
 		b.ResetTimer()
 		for b.Loop() {
 			if _, err := groth16.Prove(cs, pk, w); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(float64(cs.GetNbConstraints()), "constraints")
 	})
 }
 
@@ -139,4 +141,37 @@ func BenchmarkStoreLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkBatchVsSingle24 interleaves one BatchVerify of 24 proofs with
+// 24 single verifications of the same proofs, so that both see the same
+// machine load, and reports the median of each and their ratio.
+func BenchmarkBatchVsSingle24(b *testing.B) {
+	k, items := verifyFixture(b, 24)
+	var batch, single []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := time.Now()
+		if err := BatchVerify(k.VK, items); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		for _, it := range items {
+			if err := Verify(k.VK, it.Statement, it.Commitment, it.Proof); err != nil {
+				b.Fatal(err)
+			}
+		}
+		batch = append(batch, t1.Sub(t0))
+		single = append(single, time.Since(t1))
+	}
+	mb, ms := median(batch), median(single)
+	b.ReportMetric(float64(mb.Microseconds())/1e3, "batch-ms")
+	b.ReportMetric(float64(ms.Microseconds())/1e3, "single24-ms")
+	b.ReportMetric(float64(mb)/float64(ms), "ratio")
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
