@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,16 +46,24 @@ func checkOutputs(t *testing.T, rep *Report) {
 		t.Fatalf("%d plots, want ≥ 2", len(pngs))
 	}
 	for _, p := range pngs {
-		b, err := os.ReadFile(p)
-		if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
-			t.Fatalf("%s is not a PNG (%v)", p, err)
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s is not a PNG: %v", p, err)
+		}
+		if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 100 {
+			t.Fatalf("%s is %v", p, b)
 		}
 	}
 	var md bytes.Buffer
 	if err := WriteMarkdown(&md, rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## prove", "published, hardware not stated", "naive/session", "prove/(MSM+FFT)"} {
+	for _, want := range []string{"## prove", "published, hardware not stated", "published proof s (hardware not stated)", "naive/session", "prove/(MSM+FFT)", "Load average", rep.Machine.CPU} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("Markdown lacks %q", want)
 		}
@@ -66,9 +75,7 @@ func TestSmokeCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Machine.Cores < 1 || rep.Machine.GoVersion == "" || rep.Machine.GPU == "" {
-		t.Errorf("machine not described: %+v", rep.Machine)
-	}
+	checkMachine(t, rep.Machine)
 	for _, r := range rep.MSM {
 		if r.Status != statusOK || r.PerSecond <= 0 {
 			t.Errorf("msm row %+v", r)
@@ -98,7 +105,7 @@ func TestSmokeCPU(t *testing.T) {
 			}
 		}
 	}
-	if naive != 1 || session != 2 {
+	if naive != 1 || session != 3 {
 		t.Fatalf("prove rows: %d naive, %d session", naive, session)
 	}
 	if v := rep.Verify[0]; v.Status != statusOK || v.BatchS <= 0 || v.SingleS <= 0 {
@@ -108,10 +115,24 @@ func TestSmokeCPU(t *testing.T) {
 		t.Errorf("e2e row %+v", e)
 	}
 	s := rep.Summary
-	if s.ProveS <= 0 || s.NaiveOverSession <= 0 || s.LimitRatio <= 0 || s.PublishedOverOurs <= 0 || s.BatchProofs != 3 {
+	if s.ProveS <= 0 || s.NaiveOverSession <= 0 || s.NaiveOverSessionFastest <= 0 || s.NaiveOverSessionCPU <= 0 || s.NaiveTokens != 4 || s.LimitRatio <= 0 || s.PublishedOverOurs <= 0 || s.BatchProofs != 3 {
 		t.Errorf("summary %+v", s)
 	}
+	if b := rep.Baseline; b == nil || b.Pairs != 2 || len(b.Ratios) != 2 || len(b.NaiveS) != 2 || len(b.SessionS) != 2 || b.RatioMedian != s.NaiveOverSession {
+		t.Errorf("baseline %+v", b)
+	}
 	checkOutputs(t, rep)
+}
+
+// checkMachine: every field a report must carry about its machine.
+func checkMachine(t *testing.T, m Machine) {
+	t.Helper()
+	if m.CPU == "" || m.Cores < 1 || m.GOMAXPROCS < 1 || m.GoVersion == "" || m.GPU == "" || m.GPUDriver == "" || m.Commit == "" || m.Gnark == "" || m.OS == "" || m.Arch == "" {
+		t.Errorf("machine not described: %+v", m)
+	}
+	if m.LoadAvgBefore == "" || m.LoadAvgAfter == "" {
+		t.Errorf("load averages not recorded: %+v", m)
+	}
 }
 
 // TestGPUWithoutGPU: the gpu backend on an untagged build reports every
@@ -144,13 +165,13 @@ func TestGPUWithoutGPU(t *testing.T) {
 	for _, r := range rep.E2E {
 		check(r.Status)
 	}
-	if n != 2+2+2+3+1 {
+	if n != 2+2+2+4+1 {
 		t.Fatalf("%d gpu rows", n)
 	}
 }
 
 func TestParseSuites(t *testing.T) {
-	if s, err := ParseSuites(""); err != nil || len(s) != len(AllSuites) {
+	if s, err := ParseSuites(""); err != nil || len(s) != len(AllSuites()) {
 		t.Fatalf("all: %v %v", s, err)
 	}
 	if s, err := ParseSuites("msm, prove"); err != nil || len(s) != 2 || s[1] != "prove" {
@@ -165,18 +186,49 @@ func TestParseSuites(t *testing.T) {
 }
 
 func TestSummaryRatios(t *testing.T) {
-	h := Headline.String()
+	h := Headline().String()
 	rep := &Report{Prove: []ProveRow{
 		{Circuit: "naive", Shape: h, Tokens: 16, ProveS: 5, ProveMinS: 4, Status: statusOK},
-		{Circuit: "session", Shape: h, Tokens: 16, ProveS: 0.5, ProveMinS: 0.4, VerifyS: 0.01, Status: statusOK, Limit: &Limit{Ratio: 1.5}},
 		{Circuit: "session", Shape: "1x1x1", ProveS: 0.1, Status: statusOK},
-	}, Verify: []VerifyRow{{Proofs: 4, Speedup: 2, Status: statusOK}, {Proofs: 24, Speedup: 5, Status: statusOK}}}
+		{Circuit: "session", Shape: h, Tokens: 16, ProveS: 0.5, ProveMinS: 0.4, VerifyS: 0.01, Status: statusOK, Limit: &Limit{Ratio: 1.5}},
+		{Circuit: "session", Shape: h, Tokens: 256, ProveS: 0.6, Status: statusOK},
+	}, Verify: []VerifyRow{{Proofs: 4, Speedup: 2, Status: statusOK}, {Proofs: 24, Speedup: 5, Status: statusOK}},
+		Baseline: &Baseline{Shape: h, Tokens: 16, RatioMedian: 9, RatioOfFastest: 10, CPURatio: 11}}
 	s := summarize(rep)
-	if s.NaiveOverSession != 10 || s.LimitRatio != 1.5 || s.ProveS != 0.5 || s.BatchSpeedup != 5 || s.BatchProofs != 24 {
+	if s.HeadlineShape != h || s.NaiveOverSession != 9 || s.NaiveOverSessionFastest != 10 || s.NaiveOverSessionCPU != 11 || s.NaiveTokens != 16 ||
+		s.LimitRatio != 1.5 || s.ProveS != 0.5 || s.BatchSpeedup != 5 || s.BatchProofs != 24 {
 		t.Fatalf("summary %+v", s)
 	}
 	if d := s.PublishedOverOurs - PublishedProofS/0.5; d > 1e-9 || d < -1e-9 {
 		t.Fatalf("published/ours %v", s.PublishedOverOurs)
+	}
+	// A baseline of another shape is not the headline's.
+	rep.Baseline.Shape = "1x1x1"
+	if s := summarize(rep); s.NaiveOverSession != 0 {
+		t.Fatalf("baseline of another shape used: %+v", s)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, c := range []struct {
+		in   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{4, 1}, 2.5}, {[]float64{5, 1, 3}, 3}} {
+		if got := median(c.in); got != c.want {
+			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
+func TestPublishedProofFor(t *testing.T) {
+	if v, ok := PublishedProofFor("distilgpt2"); !ok || v != PublishedProofS {
+		t.Errorf("distilgpt2: %v %v", v, ok)
+	}
+	if v, ok := PublishedProofFor("Llama-3.3-70B"); !ok || v != 46.9 {
+		t.Errorf("Llama-3.3-70B: %v %v", v, ok)
+	}
+	if _, ok := PublishedProofFor("gpt2-medium"); ok {
+		t.Error("gpt2-medium has no published figure")
 	}
 }
 

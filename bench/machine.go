@@ -19,7 +19,7 @@ func DetectMachine() Machine {
 	m := Machine{
 		CPU: cpuModel(), Cores: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
 		MemoryGiB: memTotalGiB(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
-		Commit: commit(), Gnark: prover.GnarkVersion(), LoadBefore: LoadAverage(),
+		Commit: commit(), Gnark: prover.GnarkVersion(), LoadBefore: LoadAverage(), LoadAvgBefore: LoadAverages(),
 		GPU: "none", GPUDriver: "none",
 	}
 	if info, err := gpu.Available(); err == nil && len(info.Devices) > 0 {
@@ -73,13 +73,38 @@ func LoadAverage() float64 {
 	return v
 }
 
-// commit is the VCS revision from the build information, else from git.
+// LoadAverages returns the 1-, 5- and 15-minute load averages as
+// /proc/loadavg writes them ("0.52 0.61 0.70"), or "unknown".
+func LoadAverages() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// commit is the VCS revision from the build information (with
+// "-dirty" where the build had uncommitted changes), else from git.
 func commit() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", false
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && s.Value != "" {
-				return s.Value
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
 			}
+		}
+		if rev != "" && dirty {
+			return rev + "-dirty"
+		}
+		if rev != "" {
+			return rev
 		}
 	}
 	out, err := exec.Command("git", "rev-parse", "HEAD").Output()

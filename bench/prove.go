@@ -11,6 +11,7 @@ import (
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr/fft"
 	"github.com/consensys/gnark/backend/groth16"
 	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
+	"github.com/consensys/gnark/backend/witness"
 	csbn254 "github.com/consensys/gnark/constraint/bn254"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
@@ -135,56 +136,67 @@ func proveSessionRow(backend string, kc *keyCache, m Module, T int) ProveRow {
 	return row
 }
 
-// Repetitions of each timed proof: the rows report the median and the
-// fastest run; ratios use the fastest (least disturbed by other processes
-// on a shared machine).
+// Repetitions of each timed session proof: the rows report the median and
+// the fastest run (the least disturbed by other processes on a shared
+// machine).
 const (
 	proveReps   = 5
-	naiveReps   = 3
 	proveBudget = 8 * time.Second
 )
 
 // errGPUProver explains why GPU prove rows are empty.
 var errGPUProver = fmt.Errorf("the ICICLE Groth16 prover is not wired in yet (issue 6)")
 
-// proveNaiveRow measures the naive per-token circuit of shape s at T rows,
-// under gnark's DummySetup key when dummy is set (prove time only).
-func proveNaiveRow(backend string, m Module, T int, dummy bool) ProveRow {
-	row := ProveRow{Backend: backend, Circuit: "naive", Model: m.Model, Module: m.Module,
-		Shape: m.Shape.String(), Params: m.Params(), Tokens: T, KeyMode: "dev"}
+// naiveCase is the naive per-token circuit of one shape at T rows,
+// compiled, keyed and with its witness, ready to prove.
+type naiveCase struct {
+	row   ProveRow
+	cs    *csbn254.R1CS
+	pk    *groth16bn254.ProvingKey
+	vk    groth16.VerifyingKey // nil under a dummy key
+	w     witness.Witness
+	proof *groth16bn254.Proof // the last proof
+}
+
+// newNaiveCase compiles the naive circuit of module m at T rows and sets
+// up its key: gnark's DummySetup key (points randomized; prove time only)
+// when dummy is set, a real Groth16 setup otherwise. On failure the
+// returned case's row carries the error and ok is false.
+func newNaiveCase(backend string, m Module, T int, dummy bool) (c *naiveCase, ok bool) {
+	c = &naiveCase{row: ProveRow{Backend: backend, Circuit: "naive", Model: m.Model, Module: m.Module,
+		Shape: m.Shape.String(), Params: m.Params(), Tokens: T, KeyMode: "dev"}}
 	if dummy {
-		row.KeyMode = "dummy"
+		c.row.KeyMode = "dummy"
 	}
 	if backend == GPU {
-		row.Status = unavailable(fmt.Errorf("no GPU Groth16 prover in this build: %w", errGPUProver))
-		return row
+		c.row.Status = unavailable(fmt.Errorf("no GPU Groth16 prover in this build: %w", errGPUProver))
+		return c, false
 	}
-	fail := func(err error) ProveRow { row.Status = "error: " + err.Error(); return row }
+	fail := func(err error) (*naiveCase, bool) { c.row.Status = "error: " + err.Error(); return c, false }
 	s := m.Shape
 	t0 := time.Now()
 	ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, circuits.NewNaiveCircuit(s, T))
 	if err != nil {
 		return fail(err)
 	}
-	cs := ccs.(*csbn254.R1CS)
-	pk := &groth16bn254.ProvingKey{}
-	var vk groth16.VerifyingKey
+	c.cs = ccs.(*csbn254.R1CS)
+	c.pk = &groth16bn254.ProvingKey{}
 	if dummy {
-		if err = groth16bn254.DummySetup(cs, pk); err == nil {
-			randomizeKeyPoints(pk)
+		if err = groth16bn254.DummySetup(c.cs, c.pk); err == nil {
+			randomizeKeyPoints(c.pk)
 		}
 	} else {
 		var pki groth16.ProvingKey
-		pki, vk, err = groth16.Setup(cs)
+		pki, c.vk, err = groth16.Setup(c.cs)
 		if err == nil {
-			pk = pki.(*groth16bn254.ProvingKey)
+			c.pk = pki.(*groth16bn254.ProvingKey)
 		}
 	}
 	if err != nil {
 		return fail(err)
 	}
-	row.SetupS = time.Since(t0).Seconds()
-	row.Constraints, row.PublicIn, row.Domain = cs.GetNbConstraints(), cs.GetNbPublicVariables(), int(pk.Domain.Cardinality)
+	c.row.SetupS = time.Since(t0).Seconds()
+	c.row.Constraints, c.row.PublicIn, c.row.Domain = c.cs.GetNbConstraints(), c.cs.GetNbPublicVariables(), int(c.pk.Domain.Cardinality)
 	rng := rand.New(rand.NewPCG(uint64(T), 0x6e61697665))
 	A, B, X := randInt16(rng, s.D*s.R), randInt16(rng, s.R*s.O), randInt16(rng, T*s.D)
 	Z, err := circuits.MatMulExact(s, X, A, B)
@@ -195,42 +207,40 @@ func proveNaiveRow(backend string, m Module, T int, dummy bool) ProveRow {
 	if err != nil {
 		return fail(err)
 	}
-	w, err := frontend.NewWitness(asg, ecc.BN254.ScalarField())
-	if err != nil {
+	if c.w, err = frontend.NewWitness(asg, ecc.BN254.ScalarField()); err != nil {
 		return fail(err)
 	}
-	var proof *groth16bn254.Proof
-	rss := startRSS()
-	cpu0 := cpuSeconds()
-	tm, err := measure(naiveReps, proveBudget, func() (err error) {
-		proof, err = groth16bn254.Prove(cs, pk, w)
-		return err
-	})
-	row.PeakRSSMiB = rss.Stop()
-	row.ProveS, row.ProveMinS, row.ProveReps = tm.Median, tm.Min, tm.N
-	if tm.N > 0 {
-		row.ProveCPUS = (cpuSeconds() - cpu0) / float64(tm.N)
-	}
-	if err != nil {
+	return c, true
+}
+
+// prove runs one naive proof and keeps it.
+func (c *naiveCase) prove() (err error) {
+	c.proof, err = groth16bn254.Prove(c.cs, c.pk, c.w)
+	return err
+}
+
+// finish fills the row's proof size, verification time (real key only)
+// and limit from the last proof, once the timing fields are set.
+func (c *naiveCase) finish() ProveRow {
+	fail := func(err error) ProveRow { c.row.Status = "error: " + err.Error(); return c.row }
+	var err error
+	if c.row.ProofBytes, err = compressedSize(c.proof); err != nil {
 		return fail(err)
 	}
-	if row.ProofBytes, err = compressedSize(proof); err != nil {
-		return fail(err)
-	}
-	if !dummy {
-		pub, err := w.Public()
+	if c.vk != nil {
+		pub, err := c.w.Public()
 		if err != nil {
 			return fail(err)
 		}
-		sec, _, err := timeIt(3, time.Second, func() error { return groth16.Verify(proof, vk, pub) })
+		sec, _, err := timeIt(3, time.Second, func() error { return groth16.Verify(c.proof, c.vk, pub) })
 		if err != nil {
 			return fail(fmt.Errorf("verify: %w", err))
 		}
-		row.VerifyS = sec
+		c.row.VerifyS = sec
 	}
-	row.Limit = measureLimit(backend, pk, row.ProveMinS)
-	row.Status = statusOK
-	return row
+	c.row.Limit = measureLimit(c.row.Backend, c.pk, c.row.ProveMinS)
+	c.row.Status = statusOK
+	return c.row
 }
 
 // randomizeKeyPoints replaces the points of a DummySetup key, which are

@@ -25,3 +25,15 @@ func References() []Reference {
 		{"naive per-token gnark circuit", "768x8x2304, T=16", "prove (430,336 constraints)", 4.5, "measured on a 2-core machine (DESIGN §8)"},
 	}
 }
+
+// PublishedProofFor returns the original system's published per-module
+// proof time for model (distilgpt2 or Llama-3.3-70B; hardware not
+// stated), and false for a model it published none for.
+func PublishedProofFor(model string) (float64, bool) {
+	for _, r := range References() {
+		if r.Model == model && r.What == "proof per module" {
+			return r.Seconds, true
+		}
+	}
+	return 0, false
+}

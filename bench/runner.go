@@ -10,7 +10,7 @@ import (
 )
 
 // AllSuites lists the suites in the order they run.
-var AllSuites = []string{"msm", "ntt", "matmul", "prove", "verify", "e2e"}
+func AllSuites() []string { return []string{"msm", "ntt", "matmul", "prove", "verify", "e2e"} }
 
 // Config is what Run runs.
 type Config struct {
@@ -30,13 +30,13 @@ type Config struct {
 // every suite) and checks each name.
 func ParseSuites(s string) ([]string, error) {
 	if s == "" || s == "all" {
-		return slices.Clone(AllSuites), nil
+		return AllSuites(), nil
 	}
 	var out []string
 	for _, p := range strings.Split(s, ",") {
 		p = strings.TrimSpace(p)
-		if !slices.Contains(AllSuites, p) {
-			return nil, fmt.Errorf("unknown suite %q (want one of %s, or all)", p, strings.Join(AllSuites, ", "))
+		if !slices.Contains(AllSuites(), p) {
+			return nil, fmt.Errorf("unknown suite %q (want one of %s, or all)", p, strings.Join(AllSuites(), ", "))
 		}
 		out = append(out, p)
 	}
@@ -50,7 +50,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	suites := cfg.Suites
 	if len(suites) == 0 {
-		suites = slices.Clone(AllSuites)
+		suites = AllSuites()
 	}
 	start := time.Now()
 	sc := cfg.Scenarios
@@ -103,7 +103,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	rep.Summary = summarize(rep)
-	rep.Machine.LoadAfter = LoadAverage()
+	rep.Machine.LoadAfter, rep.Machine.LoadAvgAfter = LoadAverage(), LoadAverages()
 	rep.Seconds = time.Since(start).Seconds()
 	return rep, nil
 }
@@ -119,66 +119,51 @@ func runProve(ctx context.Context, cfg Config, kc *keyCache, rep *Report, over f
 		for _, mm := range sc.Modules {
 			if mm.Shape == *sc.NaiveShape {
 				m = mm
-			}
-		}
-		r := proveNaiveRow(cfg.Backend, m, sc.NaiveT, sc.NaiveDummyKey)
-		rep.Prove = append(rep.Prove, r)
-		logf("prove naive %s T=%d: %s %d constraints, prove %.3fs (min %.3fs of %d)", r.Shape, r.Tokens, r.Status, r.Constraints, r.ProveS, r.ProveMinS, r.ProveReps)
-	}
-	for _, m := range sc.Modules {
-		if ctx.Err() != nil {
-			return
-		}
-		if m.Params() > sc.MaxProveParams || over() {
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("prove %s %s %s: over the time budget or size cap of this run", m.Model, m.Module, m.Shape))
-			continue
-		}
-		r := proveSessionRow(cfg.Backend, kc, m, T)
-		rep.Prove = append(rep.Prove, r)
-		lr := 0.0
-		if r.Limit != nil {
-			lr = r.Limit.Ratio
-		}
-		logf("prove session %s T=%d: %s %d constraints, setup %.1fs prove %.3fs (min %.3fs) verify %.4fs limit ratio %.2f", r.Shape, T, r.Status, r.Constraints, r.SetupS, r.ProveS, r.ProveMinS, r.VerifyS, lr)
-	}
-}
-
-// summarize computes the headline figures from the rows.
-func summarize(rep *Report) Summary {
-	s := Summary{HeadlineShape: Headline.String()}
-	var session, naive *ProveRow
-	for i := range rep.Prove {
-		r := &rep.Prove[i]
-		if r.Status != statusOK || r.Shape != Headline.String() {
-			continue
-		}
-		switch r.Circuit {
-		case "session":
-			if session == nil {
-				session = r
-			}
-		case "naive":
-			if r.Tokens == 16 {
-				naive = r
-			}
-		}
-	}
-	if session == nil && len(rep.Prove) > 0 {
-		// No headline shape in this table (smoke): use the first session row.
-		for i := range rep.Prove {
-			if r := &rep.Prove[i]; r.Circuit == "session" && r.Status == statusOK {
-				session = r
-				s.HeadlineShape = r.Shape
 				break
 			}
 		}
-		for i := range rep.Prove {
-			if r := &rep.Prove[i]; r.Circuit == "naive" && r.Status == statusOK && session != nil && r.Shape == session.Shape {
-				naive = r
-			}
+		r, b := runBaseline(cfg.Backend, kc, m, sc.NaiveT, sc.NaiveDummyKey, sc.NaivePairs, sc.NaiveBudget)
+		rep.Prove, rep.Baseline = append(rep.Prove, r), b
+		logf("prove naive %s T=%d: %s %d constraints, prove %.3fs (min %.3fs of %d)", r.Shape, r.Tokens, r.Status, r.Constraints, r.ProveS, r.ProveMinS, r.ProveReps)
+		if b != nil {
+			logf("naive/session %s T=%d, %d alternating pairs: median ratio %.2f, fastest/fastest %.2f, CPU time %.2f", b.Shape, b.Tokens, b.Pairs, b.RatioMedian, b.RatioOfFastest, b.CPURatio)
 		}
 	}
+	for i, m := range sc.Modules {
+		tokens := []int{T}
+		if i == 0 && len(sc.HeadlineTokens) > 0 {
+			tokens = sc.HeadlineTokens
+		}
+		for _, t := range tokens {
+			if ctx.Err() != nil {
+				return
+			}
+			if m.Params() > sc.MaxProveParams || over() {
+				rep.Skipped = append(rep.Skipped, fmt.Sprintf("prove %s %s %s T=%d: over the time budget or size cap of this run", m.Model, m.Module, m.Shape, t))
+				continue
+			}
+			r := proveSessionRow(cfg.Backend, kc, m, t)
+			rep.Prove = append(rep.Prove, r)
+			lr := 0.0
+			if r.Limit != nil {
+				lr = r.Limit.Ratio
+			}
+			logf("prove session %s T=%d: %s %d constraints, setup %.1fs prove %.3fs (min %.3fs) verify %.4fs limit ratio %.2f", r.Shape, t, r.Status, r.Constraints, r.SetupS, r.ProveS, r.ProveMinS, r.VerifyS, lr)
+		}
+	}
+}
+
+// summarize computes the headline figures from the rows: those of the
+// first session row of the headline shape (of the first session row at
+// all in a table without it, such as smoke).
+func summarize(rep *Report) Summary {
+	s := Summary{HeadlineShape: Headline().String()}
+	session := firstSession(rep.Prove, s.HeadlineShape)
+	if session == nil {
+		session = firstSession(rep.Prove, "")
+	}
 	if session != nil {
+		s.HeadlineShape = session.Shape
 		s.ProveS, s.ProveMinS, s.VerifyS, s.Constraints = session.ProveS, session.ProveMinS, session.VerifyS, session.Constraints
 		if session.Limit != nil {
 			s.LimitRatio = session.Limit.Ratio
@@ -186,12 +171,10 @@ func summarize(rep *Report) Summary {
 		if session.ProveS > 0 {
 			s.PublishedOverOurs = PublishedProofS / session.ProveS
 		}
-		if naive != nil && session.ProveMinS > 0 {
-			s.NaiveOverSession = naive.ProveMinS / session.ProveMinS
-			if session.ProveCPUS > 0 {
-				s.NaiveOverSessionCPU = naive.ProveCPUS / session.ProveCPUS
-			}
-		}
+	}
+	if b := rep.Baseline; b != nil && session != nil && b.Shape == session.Shape {
+		s.NaiveTokens = b.Tokens
+		s.NaiveOverSession, s.NaiveOverSessionFastest, s.NaiveOverSessionCPU = b.RatioMedian, b.RatioOfFastest, b.CPURatio
 	}
 	for _, v := range rep.Verify {
 		if v.Status == statusOK && v.Proofs >= s.BatchProofs {
@@ -199,4 +182,16 @@ func summarize(rep *Report) Summary {
 		}
 	}
 	return s
+}
+
+// firstSession returns the first successful session row of shape (any
+// shape if empty), or nil.
+func firstSession(rows []ProveRow, shape string) *ProveRow {
+	for i := range rows {
+		r := &rows[i]
+		if r.Circuit == "session" && r.Status == statusOK && (shape == "" || r.Shape == shape) {
+			return r
+		}
+	}
+	return nil
 }

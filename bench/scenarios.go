@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/zklora/zklora/circuits"
 )
@@ -18,27 +19,36 @@ func (m Module) Params() int { return m.Shape.D*m.Shape.R + m.Shape.R*m.Shape.O 
 
 // Scenarios is one scenario table: what each suite runs.
 type Scenarios struct {
-	Name       string
-	MSMLogN    []int    // MSM sizes 2^k
-	NTTLogN    []int    // NTT sizes 2^k
-	Modules    []Module // shapes for matmul and prove
-	Tokens     []int    // token counts T for matmul and the statement
-	NaiveT     int      // T of the naive baseline (0: none)
-	NaiveShape *circuits.Shape
+	Name    string
+	MSMLogN []int    // MSM sizes 2^k
+	NTTLogN []int    // NTT sizes 2^k
+	Modules []Module // shapes for matmul and prove
+	Tokens  []int    // token counts T for matmul and the statement
+	// HeadlineTokens are the token counts of the session prove rows of
+	// Modules[0], the headline shape in the quick and full tables (every
+	// other module is proven at Tokens[0]): the session circuit does not
+	// grow with T, only the statement does.
+	HeadlineTokens []int
+	NaiveT         int // T of the naive baseline (0: none)
+	NaiveShape     *circuits.Shape
 	// NaiveDummyKey proves the naive baseline under gnark's DummySetup
 	// key (prove time only; the proof does not verify) to save the
 	// setup time.
 	NaiveDummyKey bool
-	VerifyN       []int // batch sizes for the verify suite
-	E2EModules    int
-	E2ETokens     int
+	// NaivePairs is how many alternating naive/session proof pairs the
+	// baseline runs, at most, stopping after NaiveBudget.
+	NaivePairs  int
+	NaiveBudget time.Duration
+	VerifyN     []int // batch sizes for the verify suite
+	E2EModules  int
+	E2ETokens   int
 	// MaxProveParams skips prove rows of modules with more weights.
 	MaxProveParams int
 }
 
 // Headline is the shape of the headline figures: distilgpt2's attn.c_attn
 // at rank 8, the shape of DESIGN §8 and ANCHORS.
-var Headline = circuits.Shape{D: 768, R: 8, O: 2304}
+func Headline() circuits.Shape { return circuits.Shape{D: 768, R: 8, O: 2304} }
 
 func shape(d, r, o int) circuits.Shape { return circuits.Shape{D: d, R: r, O: o} }
 
@@ -71,11 +81,11 @@ func span(lo, hi int) []int {
 // Full is the complete table: MSM and NTT from 2^10 to 2^22, every
 // module shape, T = 16, 256, 4096.
 func Full() Scenarios {
-	h := Headline
+	h := Headline()
 	return Scenarios{
 		Name: "full", MSMLogN: span(10, 22), NTTLogN: span(10, 22),
-		Modules: AllModules(), Tokens: []int{16, 256, 4096},
-		NaiveT: 16, NaiveShape: &h,
+		Modules: AllModules(), Tokens: []int{16, 256, 4096}, HeadlineTokens: []int{16, 256, 4096},
+		NaiveT: 16, NaiveShape: &h, NaivePairs: 5, NaiveBudget: 2 * time.Minute,
 		VerifyN:    []int{8, 24},
 		E2EModules: 24, E2ETokens: 256,
 		MaxProveParams: 1 << 30,
@@ -86,11 +96,11 @@ func Full() Scenarios {
 // the naive baseline under a dummy key. It finishes in under two minutes
 // on a 2-core machine.
 func Quick() Scenarios {
-	h := Headline
+	h := Headline()
 	return Scenarios{
 		Name: "quick", MSMLogN: span(10, 16), NTTLogN: span(10, 16),
-		Modules: []Module{{"distilgpt2", "attn.c_attn", h}}, Tokens: []int{16, 256},
-		NaiveT: 16, NaiveShape: &h, NaiveDummyKey: true,
+		Modules: []Module{{"distilgpt2", "attn.c_attn", h}}, Tokens: []int{16, 256}, HeadlineTokens: []int{16},
+		NaiveT: 16, NaiveShape: &h, NaiveDummyKey: true, NaivePairs: 3, NaiveBudget: 25 * time.Second,
 		VerifyN:    []int{4},
 		E2EModules: 2, E2ETokens: 16,
 		MaxProveParams: 1 << 30,
@@ -102,8 +112,8 @@ func Smoke() Scenarios {
 	s := shape(16, 2, 32)
 	return Scenarios{
 		Name: "smoke", MSMLogN: []int{8, 10}, NTTLogN: []int{8, 10},
-		Modules: []Module{{"tiny", "test", s}, {"tiny", "test2", shape(32, 2, 16)}}, Tokens: []int{4},
-		NaiveT: 4, NaiveShape: &s,
+		Modules: []Module{{"tiny", "test", s}, {"tiny", "test2", shape(32, 2, 16)}}, Tokens: []int{4}, HeadlineTokens: []int{4, 8},
+		NaiveT: 4, NaiveShape: &s, NaivePairs: 2, NaiveBudget: time.Minute,
 		VerifyN:    []int{3},
 		E2EModules: 2, E2ETokens: 4,
 		MaxProveParams: 1 << 30,

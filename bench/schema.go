@@ -1,8 +1,10 @@
 package bench
 
 // SchemaVersion is the version of the JSON report's layout. It changes
-// whenever a field changes meaning or is removed.
-const SchemaVersion = 1
+// whenever a field changes meaning or is removed. Version 2: the
+// naive/session ratio is the median over alternating proof pairs
+// (Baseline); load averages over 1, 5 and 15 minutes.
+const SchemaVersion = 2
 
 // Report is the result of one benchmark run.
 type Report struct {
@@ -19,6 +21,8 @@ type Report struct {
 	Prove     []ProveRow  `json:"prove,omitempty"`
 	Verify    []VerifyRow `json:"verify,omitempty"`
 	E2E       []E2ERow    `json:"e2e,omitempty"`
+	// Baseline is the naive-vs-session comparison of the prove suite.
+	Baseline  *Baseline   `json:"baseline,omitempty"`
 	Summary   Summary     `json:"summary"`
 	Reference []Reference `json:"reference"`
 	Skipped   []string    `json:"skipped,omitempty"`
@@ -41,6 +45,10 @@ type Machine struct {
 	// run started and ended (other processes share the cores).
 	LoadBefore float64 `json:"load_before"`
 	LoadAfter  float64 `json:"load_after"`
+	// LoadAvgBefore and LoadAvgAfter are the 1-, 5- and 15-minute load
+	// averages of /proc/loadavg when the run started and ended.
+	LoadAvgBefore string `json:"loadavg_before"`
+	LoadAvgAfter  string `json:"loadavg_after"`
 }
 
 // KernelRow is one MSM or NTT measurement.
@@ -144,10 +152,15 @@ type Summary struct {
 	VerifyS       float64 `json:"verify_s,omitempty"`
 	Constraints   int     `json:"constraints,omitempty"`
 	// NaiveOverSession is the naive circuit's prove time over the session
-	// circuit's at T=16, fastest runs (target ≥ 8).
+	// circuit's at T=NaiveTokens (16 but in the smoke table): the median
+	// of the ratios of alternating proof pairs (target ≥ 8).
 	NaiveOverSession float64 `json:"naive_over_session_t16,omitempty"`
+	// NaiveOverSessionFastest is the fastest naive proof over the fastest
+	// session proof of the same pairs.
+	NaiveOverSessionFastest float64 `json:"naive_over_session_fastest_t16,omitempty"`
 	// NaiveOverSessionCPU is the same ratio in CPU time per proof.
 	NaiveOverSessionCPU float64 `json:"naive_over_session_cpu_t16,omitempty"`
+	NaiveTokens         int     `json:"naive_tokens,omitempty"`
 	// LimitRatio is prove_s/(MSM+FFT) of the headline proof (target ≤ 2).
 	LimitRatio float64 `json:"limit_ratio,omitempty"`
 	// PublishedOverOurs is the original's published per-module proof time

@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zklora/zklora/bench"
 )
 
 func TestDoctorSaysNoGPU(t *testing.T) {
@@ -39,19 +42,47 @@ func TestBenchSmokeCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep map[string]any
+	var rep bench.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatalf("invalid JSON: %v", err)
 	}
-	if _, ok := rep["prove"]; !ok {
-		t.Fatal("no prove rows")
+	if rep.Schema != bench.SchemaVersion || rep.Scenarios != "smoke" || rep.Backend != "cpu" {
+		t.Fatalf("report header: schema %d scenarios %q backend %q", rep.Schema, rep.Scenarios, rep.Backend)
+	}
+	m := rep.Machine
+	if m.CPU == "" || m.Cores < 1 || m.GPU == "" || m.GPUDriver == "" || m.GoVersion == "" || m.Commit == "" || m.LoadAvgBefore == "" {
+		t.Errorf("machine not described: %+v", m)
+	}
+	if len(rep.MSM) == 0 || len(rep.NTT) == 0 || len(rep.MatMul) == 0 || len(rep.Prove) == 0 || len(rep.Verify) == 0 || len(rep.E2E) == 0 || rep.Baseline == nil {
+		t.Errorf("a suite is missing: msm %d ntt %d matmul %d prove %d verify %d e2e %d baseline %v",
+			len(rep.MSM), len(rep.NTT), len(rep.MatMul), len(rep.Prove), len(rep.Verify), len(rep.E2E), rep.Baseline != nil)
+	}
+	if len(rep.Suites) != len(bench.AllSuites()) || len(rep.Reference) == 0 {
+		t.Errorf("suites %v, %d reference figures", rep.Suites, len(rep.Reference))
 	}
 	pngs, _ := filepath.Glob(filepath.Join(plots, "*.png"))
 	if len(pngs) < 2 {
 		t.Fatalf("%d PNGs", len(pngs))
 	}
-	if _, err := os.Stat(md); err != nil {
+	for _, p := range pngs {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	mdb, err := os.ReadFile(md)
+	if err != nil {
 		t.Fatal(err)
+	}
+	for _, want := range []string{"published, hardware not stated", "published proof s (hardware not stated)", "naive/session", "prove/(MSM+FFT)"} {
+		if !strings.Contains(string(mdb), want) {
+			t.Errorf("Markdown lacks %q", want)
+		}
 	}
 }
 
