@@ -68,10 +68,13 @@ func WritePlots(dir string, r *Report) ([]string, error) {
 func proveTimePlot(r *Report) (*plot.Plot, bool, error) {
 	series := map[string]plotter.XYs{}
 	var names []string
+	seen := map[string]bool{} // one point per circuit and shape: its first row (lowest T)
 	for _, row := range r.Prove {
-		if row.Status != statusOK || row.ProveS <= 0 {
+		key := row.Backend + " " + row.Circuit + " " + row.Shape
+		if row.Status != statusOK || row.ProveS <= 0 || seen[key] {
 			continue
 		}
+		seen[key] = true
 		name := row.Backend + " " + row.Circuit
 		if _, ok := series[name]; !ok {
 			names = append(names, name)

@@ -20,6 +20,7 @@ type benchOptions struct {
 	plotsDir  string
 	budget    time.Duration
 	quiet     bool
+	from      string
 }
 
 func newCmdBench() *cobra.Command {
@@ -49,6 +50,7 @@ The gpu backend reports rows as unavailable on a build without GPU support.`,
 	f.StringVar(&o.plotsDir, "plots", "", "write PNG plots into this directory")
 	f.DurationVar(&o.budget, "budget", 0, "skip the remaining prove rows once the run has taken this long (0: no limit)")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress lines on stderr")
+	f.StringVar(&o.from, "from", "", "run nothing: render the Markdown and plots of this JSON report")
 	return cmd
 }
 
@@ -71,16 +73,21 @@ func benchRun(cmd *cobra.Command, o *benchOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	cfg := bench.Config{Suites: suites, Backend: o.backend, Scenarios: sc, Budget: o.budget}
-	if !o.quiet {
-		cfg.Log = cmd.ErrOrStderr()
+	var rep *bench.Report
+	if o.from != "" {
+		rep, err = bench.ReadJSON(o.from)
+	} else {
+		cfg := bench.Config{Suites: suites, Backend: o.backend, Scenarios: sc, Budget: o.budget}
+		if !o.quiet {
+			cfg.Log = cmd.ErrOrStderr()
+		}
+		rep, err = bench.Run(context.Background(), cfg)
 	}
-	rep, err := bench.Run(context.Background(), cfg)
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
-	if o.jsonPath != "" {
+	if o.jsonPath != "" && o.from == "" {
 		if err := bench.WriteJSON(o.jsonPath, rep); err != nil {
 			return err
 		}

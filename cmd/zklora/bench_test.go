@@ -84,6 +84,17 @@ func TestBenchSmokeCLI(t *testing.T) {
 			t.Errorf("Markdown lacks %q", want)
 		}
 	}
+	// --from renders the same report again without running anything.
+	md2, plots2 := filepath.Join(dir, "again.md"), filepath.Join(dir, "plots2")
+	if code, _, errb := runCLI(t, "bench", "--from", jp, "--md", md2, "--plots", plots2); code != 0 {
+		t.Fatalf("--from: exit %d: %s", code, errb)
+	}
+	if again, err := os.ReadFile(md2); err != nil || string(again) != string(mdb) {
+		t.Errorf("--from rendered a different Markdown (%v)", err)
+	}
+	if pngs2, _ := filepath.Glob(filepath.Join(plots2, "*.png")); len(pngs2) != len(pngs) {
+		t.Errorf("--from wrote %d PNGs, the run %d", len(pngs2), len(pngs))
+	}
 }
 
 func TestBenchUsageErrors(t *testing.T) {
