@@ -226,6 +226,10 @@ func Decode(f Frame) (Message, error) {
 		m = &FetchRequest{}
 	case TypeFetchChunk:
 		m = &FetchChunk{}
+	case TypeCeremony:
+		m = &CeremonyRequest{}
+	case TypeCeremonyOK:
+		m = &CeremonyResponse{}
 	default:
 		return nil, fmt.Errorf("%w 0x%02x", ErrUnknownType, byte(f.Type))
 	}

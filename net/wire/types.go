@@ -17,13 +17,15 @@ const (
 	TypeStatusOK   Type = 0x41 // A→B: StatusResponse
 	TypeFetch      Type = 0x50 // B→A: FetchRequest (fetch_artifacts)
 	TypeFetchChunk Type = 0x51 // A→B: FetchChunk, repeated until Final
+	TypeCeremony   Type = 0x60 // B→A: CeremonyRequest (key ceremony step)
+	TypeCeremonyOK Type = 0x61 // A→B: CeremonyResponse
 )
 
 // Known reports whether t is a message type of this protocol version.
 func (t Type) Known() bool {
 	switch t {
 	case TypeError, TypeInit, TypeInitOK, TypeForward, TypeForwardOK, TypeEnd, TypeEndOK,
-		TypeStatus, TypeStatusOK, TypeFetch, TypeFetchChunk:
+		TypeStatus, TypeStatusOK, TypeFetch, TypeFetchChunk, TypeCeremony, TypeCeremonyOK:
 		return true
 	}
 	return false
@@ -54,6 +56,10 @@ func (t Type) String() string {
 		return "fetch_artifacts"
 	case TypeFetchChunk:
 		return "artifact_chunk"
+	case TypeCeremony:
+		return "ceremony"
+	case TypeCeremonyOK:
+		return "ceremony_ok"
 	}
 	return "unknown"
 }
