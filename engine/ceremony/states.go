@@ -25,6 +25,10 @@ func phase1Size(n uint64) uint64 {
 	return 3*proofSize + 8 + g2Size + (2*n-2)*g1Size + (n-1)*g2Size + 2*n*g1Size + 1 + hashSize
 }
 
+// Phase1Size returns the size in bytes of one phase-1 contribution for
+// domain n (a transcript holds one per contribution).
+func Phase1Size(n uint64) uint64 { return phase1Size(n) }
+
 // decodePhase1 decodes one phase-1 contribution for domain n. It checks the
 // size and the embedded domain size before gnark allocates anything, turns
 // decoder panics into errors, and requires the canonical encoding (so that

@@ -79,6 +79,10 @@ type Config struct {
 	// evicted when the session cap is reached.
 	SessionIdle time.Duration
 
+	// Ceremony, if set, lets B run key ceremonies with A over the
+	// connection (see CeremonyConfig).
+	Ceremony *CeremonyConfig
+
 	// Logger receives operational logs (nil: discarded).
 	Logger *slog.Logger
 }

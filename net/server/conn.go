@@ -36,6 +36,8 @@ type conn struct {
 	s  *LoRAServer
 	tc *tls.Conn
 	cl client
+	// cer is the key ceremony running on this connection, if any.
+	cer *ceremonyConn
 }
 
 func (s *LoRAServer) handleConn(raw net.Conn) {
@@ -57,6 +59,7 @@ func (s *LoRAServer) handleConn(raw net.Conn) {
 	}
 	_ = raw.SetDeadline(time.Time{})
 	c := &conn{s: s, tc: tc, cl: clientOf(tc)}
+	defer func() { c.cer.release(s) }()
 	for {
 		if !c.serveOne() {
 			return
@@ -120,6 +123,8 @@ func (c *conn) serveOne() bool {
 		return c.send(s.handleStatus(c.cl, m)) == nil
 	case *wire.FetchRequest:
 		return c.fetch(m) == nil
+	case *wire.CeremonyRequest:
+		return c.ceremony(m)
 	default:
 		return c.send(wire.Errorf(wire.CodeBadRequest, "%s is not a request", h.Type)) == nil
 	}

@@ -38,6 +38,8 @@ type LoRAServer struct {
 	proveSem chan struct{}
 	// loadSem bounds the session records loaded at once by end_inference.
 	loadSem chan struct{}
+	// ceremonySem runs one heavy key-ceremony step at a time.
+	ceremonySem chan struct{}
 
 	mu           sync.Mutex
 	closing      bool
@@ -76,6 +78,7 @@ func New(cfg Config) (*LoRAServer, error) {
 		maxFrame:     c.maxFrame(),
 		proveSem:     make(chan struct{}, c.ProveWorkers),
 		loadSem:      make(chan struct{}, 2),
+		ceremonySem:  make(chan struct{}, 1),
 		listeners:    map[net.Listener]struct{}{},
 		conns:        map[net.Conn]struct{}{},
 		connsByHost:  map[string]int{},

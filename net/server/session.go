@@ -85,9 +85,12 @@ func (s *LoRAServer) handleInit(cl client, req *wire.InitRequest) wire.Message {
 		return wire.Errorf(wire.CodeInternal, "session id: %v", err)
 	}
 	dir := s.sessionDir(id)
+	s.mu.Lock() // a key ceremony may replace the announcements (rekey)
+	trMods, info := s.trMods, s.info
+	s.mu.Unlock()
 	lg, err := createLog(dir, &logHeader{
 		SessionID: id, Combine: req.Combine, Owner: cl.owner, BudgetKeys: cl.budgetKeys,
-		Created: time.Now().UnixNano(), Modules: s.trMods,
+		Created: time.Now().UnixNano(), Modules: trMods,
 	})
 	if err != nil {
 		s.releaseLive(cl.owner)
@@ -103,7 +106,7 @@ func (s *LoRAServer) handleInit(cl client, req *wire.InitRequest) wire.Message {
 	s.sessions[id] = ss
 	s.mu.Unlock()
 	s.cfg.Logger.Info("session opened", "session", id, "client", cl.owner, "combine", req.Combine)
-	resp := &wire.InitResponse{SessionID: id, Combine: req.Combine, Modules: s.info, MaxRowsPerCall: uint32(s.cfg.MaxRowsPerCall)}
+	resp := &wire.InitResponse{SessionID: id, Combine: req.Combine, Modules: info, MaxRowsPerCall: uint32(s.cfg.MaxRowsPerCall)}
 	if s.cfg.RowBudget > 0 {
 		resp.RowBudget = uint64(s.cfg.RowBudget)
 	}
