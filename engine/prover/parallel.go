@@ -1,6 +1,7 @@
 package prover
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,10 @@ type Job struct {
 	Statement circuits.Statement
 	A, B      []int16
 	Salt      Salt
+	// Commitment, if set, is the commitment announced for these weights:
+	// ProveMany fails a proof that carries another one, and remote runners
+	// send it so that a worker can tell whether it holds these weights.
+	Commitment []byte
 }
 
 // ManyOptions tunes ProveMany.
@@ -130,6 +135,9 @@ dispatch:
 			defer wg.Done()
 			defer func() { released <- result{weight: w} }()
 			p, err := proveJob(jobs[i])
+			if err == nil && len(jobs[i].Commitment) > 0 && !bytes.Equal(p.Commitment(), jobs[i].Commitment) {
+				err = fmt.Errorf("%w (wrong weights or salt)", ErrCommitmentMismatch)
+			}
 			if err != nil {
 				fail(fmt.Errorf("prove %s: %w", jobs[i].Name, err))
 				return

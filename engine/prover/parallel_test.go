@@ -92,3 +92,23 @@ func TestProveManyCancelled(t *testing.T) {
 		t.Fatal("job without keys accepted")
 	}
 }
+
+func TestProveManyChecksAnnouncedCommitment(t *testing.T) {
+	k := devKeys(t, small)
+	jobs, _ := manyJobs(t, k, 2)
+	for i := range jobs {
+		cm, err := Commitment(k, jobs[i].A, jobs[i].B, jobs[i].Salt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs[i].Commitment = cm
+	}
+	if _, err := ProveMany(context.Background(), jobs, ManyOptions{}); err != nil {
+		t.Fatalf("right commitments refused: %v", err)
+	}
+	jobs[1].Commitment = jobs[0].Commitment // announced for other weights
+	_, err := ProveMany(context.Background(), jobs, ManyOptions{})
+	if !errors.Is(err, ErrCommitmentMismatch) || !strings.Contains(err.Error(), jobs[1].Name) {
+		t.Fatalf("a proof with another commitment was accepted: %v", err)
+	}
+}

@@ -29,12 +29,30 @@ type KeySource interface {
 	Keys(shape circuits.Shape) (*prover.Keys, error)
 }
 
+// JobRunner proves a session's module proofs and returns them in job order.
+// prover.ProveMany on this host is the default; engine/jobs runs them on
+// workers through NATS JetStream. ProveSession checks every returned proof's
+// commitment against the one announced at init, whoever made it.
+type JobRunner interface {
+	ProveJobs(ctx context.Context, jobs []prover.Job, opts prover.ManyOptions) ([]*prover.Proof, error)
+}
+
+// LocalRunner proves on this host with prover.ProveMany.
+type LocalRunner struct{}
+
+// ProveJobs calls prover.ProveMany.
+func (LocalRunner) ProveJobs(ctx context.Context, jobs []prover.Job, opts prover.ManyOptions) ([]*prover.Proof, error) {
+	return prover.ProveMany(ctx, jobs, opts)
+}
+
 // ProveOptions tunes ProveSession.
 type ProveOptions struct {
 	Workers      int   // parallel proofs; 0 means the CPU count
 	MemoryBudget int64 // bytes; 0 means the prover's default
 	// Progress, if set, is called after each module's proof.
 	Progress func(done, total int, module string)
+	// Runner proves the jobs; nil means LocalRunner.
+	Runner JobRunner
 }
 
 // NewNonce returns B's 32-byte end-of-session nonce from crypto/rand.
@@ -115,15 +133,22 @@ func ProveSession(ctx context.Context, dir string, tr *transcript.Transcript, se
 			Beta:       circuits.FrDecimal(&beta), Gamma: circuits.FrDecimal(&gamma),
 			Proof: artifact.ProofPath(name), Statement: artifact.StatementPath(name), VK: artifact.VKPath(keys.CircuitID),
 		})
-		jobs = append(jobs, prover.Job{Name: name, Keys: keys, Statement: st, A: sec.A, B: sec.B, Salt: sec.Salt})
+		jobs = append(jobs, prover.Job{Name: name, Keys: keys, Statement: st, A: sec.A, B: sec.B, Salt: sec.Salt, Commitment: m.Commitment})
 	}
 	var progress func(done, total int, job prover.Job)
 	if opts.Progress != nil {
 		progress = func(done, total int, job prover.Job) { opts.Progress(done, total, job.Name) }
 	}
-	proofs, err := prover.ProveMany(ctx, jobs, prover.ManyOptions{Workers: opts.Workers, MemoryBudget: opts.MemoryBudget, Progress: progress})
+	runner := opts.Runner
+	if runner == nil {
+		runner = LocalRunner{}
+	}
+	proofs, err := runner.ProveJobs(ctx, jobs, prover.ManyOptions{Workers: opts.Workers, MemoryBudget: opts.MemoryBudget, Progress: progress})
 	if err != nil {
 		return nil, fmt.Errorf("prove session: %w", err)
+	}
+	if len(proofs) != len(jobs) {
+		return nil, fmt.Errorf("prove session: the runner returned %d proofs for %d modules", len(proofs), len(jobs))
 	}
 	for i, p := range proofs {
 		name := jobs[i].Name

@@ -401,3 +401,37 @@ func TestCorruptVKAndManifest(t *testing.T) {
 	_ = os.WriteFile(filepath.Join(dir, artifact.ManifestFile), man[:len(man)/3], 0o644)
 	mustFail(t, dir, b, allowDev, "manifest")
 }
+
+// swapRunner proves locally, then returns the proofs rotated by one (each
+// job gets another module's proof) or one proof short.
+type swapRunner struct{ short bool }
+
+func (r swapRunner) ProveJobs(ctx context.Context, jobs []prover.Job, opts prover.ManyOptions) ([]*prover.Proof, error) {
+	ps, err := LocalRunner{}.ProveJobs(ctx, jobs, opts)
+	if err != nil {
+		return nil, err
+	}
+	if r.short {
+		return ps[1:], nil
+	}
+	return append(ps[1:], ps[0]), nil
+}
+
+// TestRunnerResultsChecked: whatever runner proves the jobs, ProveSession
+// checks each proof's commitment and the count before writing anything.
+func TestRunnerResultsChecked(t *testing.T) {
+	syn, err := NewSynthetic(SyntheticOptions{Shape: testShape, Tokens: 3, Modules: 2, Seed: 41}, sharedKS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []swapRunner{{}, {short: true}} {
+		dir := t.TempDir()
+		_, err := ProveSession(context.Background(), dir, syn.Transcript, syn.Secrets, sharedKS, ProveOptions{Runner: r})
+		if err == nil || !(strings.Contains(err.Error(), "commitment differs") || strings.Contains(err.Error(), "returned 1 proofs for 2")) {
+			t.Fatalf("runner %+v: %v", r, err)
+		}
+		if _, serr := os.Stat(filepath.Join(dir, artifact.ManifestFile)); serr == nil {
+			t.Fatalf("runner %+v: a manifest was written", r)
+		}
+	}
+}
