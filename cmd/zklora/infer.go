@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zklora/zklora/engine/gpt2"
+	"github.com/zklora/zklora/engine/prover"
 	"github.com/zklora/zklora/engine/session"
 	"github.com/zklora/zklora/engine/tokenizer"
 	"github.com/zklora/zklora/net/client"
@@ -32,6 +33,8 @@ type inferOptions struct {
 	pin          string
 	out          string
 	allowDevKeys bool
+	ceremony     bool
+	keyDir       string
 	timeout      time.Duration
 	quiet        bool
 	asJSON       bool
@@ -59,6 +62,8 @@ fetch them into --out/artifacts and verify them against B's own transcript
 	f.StringVar(&o.pin, "pin", "", "A's certificate fingerprint (without it A is trusted on first use, unauthenticated)")
 	f.StringVar(&o.out, "out", "", "B's directory: transcript, artifacts, report (required; must be empty)")
 	f.BoolVar(&o.allowDevKeys, "allow-dev-keys", false, "accept proofs made with dev keys (tests and demos only)")
+	f.BoolVar(&o.ceremony, "ceremony", false, "first run the two-party key ceremony with A for every shape B has no finished ceremony with A for, and require A's proofs to use those keys")
+	f.StringVar(&o.keyDir, "keys", defaultKeyDir(), "with --ceremony: B's key store, which keeps the finished ceremonies")
 	f.DurationVar(&o.timeout, "timeout", 30*time.Minute, "overall time limit")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress bar")
 	f.BoolVar(&o.asJSON, "json", false, "print a JSON summary")
@@ -85,6 +90,8 @@ type inferResult struct {
 	ProveS      float64         `json:"prove_s"`
 	FetchS      float64         `json:"fetch_s"`
 	VerifyS     float64         `json:"verify_s"`
+	Ceremonies  int             `json:"ceremonies,omitempty"`
+	CeremonyS   float64         `json:"ceremony_s,omitempty"`
 	Out         string          `json:"out"`
 	Report      *session.Report `json:"report"`
 }
@@ -137,9 +144,25 @@ func inferRun(cmd *cobra.Command, o *inferOptions) error {
 	}
 	defer c.Close()
 	res.Fingerprint, _ = identity.NormalizeFingerprint(pin)
-	r, err := runB(ctx, c, model, tok, text, o.combine, o.out, session.VerifyOptions{AllowDevKeys: o.allowDevKeys}, stderr, o.quiet, res)
+	var store *prover.Store
+	if o.ceremony {
+		if store, err = openKeyStore(o.keyDir); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if res.Ceremonies, err = ensureCeremonies(ctx, c, store, stderr, o.quiet); err != nil {
+			return err
+		}
+		res.CeremonyS = time.Since(t0).Seconds()
+	}
+	r, err := runB(ctx, c, model, tok, text, o.combine, o.out, session.VerifyOptions{AllowDevKeys: o.allowDevKeys && !o.ceremony}, stderr, o.quiet, res)
 	if err != nil {
 		return err
+	}
+	if o.ceremony {
+		if err := checkCeremonyKeys(filepath.Join(o.out, "transcript.zklt"), store); err != nil {
+			return verifyError{err}
+		}
 	}
 	if o.asJSON {
 		enc := json.NewEncoder(cmd.OutOrStdout())
