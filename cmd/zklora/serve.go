@@ -35,6 +35,7 @@ type serveOptions struct {
 	proveWorkers    int
 	asJSON          bool
 	verbose         bool
+	ceremony        bool
 }
 
 func newCmdServe() *cobra.Command {
@@ -61,6 +62,7 @@ that module's ΔW = A·B exactly. --row-budget caps the rows of each module per 
 	f.StringVar(&o.out, "out", "", "A's directory: session logs, artifacts, secret salts (required)")
 	f.StringVar(&o.identity, "identity", "", "TLS identity file from 'zklora keys new' (default: --out/identity.pem, created if missing)")
 	f.StringVar(&o.keyDir, "keys", defaultKeyDir(), "proving key store directory")
+	f.BoolVar(&o.ceremony, "ceremony", false, "take part in the key ceremonies B asks for (infer --ceremony); their keys replace the shape's for later sessions and stay in --keys")
 	f.Int64Var(&o.rowBudget, "row-budget", server.DefaultRowBudget, "most rows of each module one session may send (negative: no limit)")
 	f.Int64Var(&o.clientRowBudget, "client-row-budget", 0, "most rows of each module one client may send over all sessions (0: no limit)")
 	f.IntVar(&o.proveWorkers, "prove-workers", 1, "sessions proven at the same time")
@@ -103,12 +105,17 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	ks := newCeremonyKeySource(store)
 	ad, err := contributor.Load(contributor.Options{
 		BaseConfig: filepath.Join(o.base, "config.json"), AdapterDir: o.adapter, OutDir: o.out,
-		Keys: contributor.DevKeys(store),
+		Keys: ks,
 	})
 	if err != nil {
 		return err
+	}
+	var cer *server.CeremonyConfig
+	if o.ceremony {
+		cer = serverCeremony(store, ks, ad)
 	}
 	logger := slog.New(slog.DiscardHandler)
 	if o.verbose {
@@ -118,7 +125,7 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		Identity: id, Modules: ad.Modules, OutDir: o.out,
 		Prove:     ad.ProveFunc(session.ProveOptions{}),
 		RowBudget: o.rowBudget, ClientRowBudget: o.clientRowBudget,
-		ProveWorkers: o.proveWorkers, Logger: logger,
+		ProveWorkers: o.proveWorkers, Logger: logger, Ceremony: cer,
 	})
 	if err != nil {
 		return err
