@@ -63,9 +63,10 @@ func demoLoopbackRun(cmd *cobra.Command, o *demoOptions) error {
 	if err := os.MkdirAll(aOut, 0o700); err != nil {
 		return err
 	}
-	say("A: loading, quantizing and committing the adapter (dev keys in %s)", o.keyDir)
+	say("A: loading, quantizing and committing the adapter (key store %s)", o.keyDir)
+	ks := newCeremonyKeySource(store)
 	ad, err := contributor.Load(contributor.Options{
-		BaseConfig: paths.Config, AdapterDir: paths.AdapterDir, OutDir: aOut, Keys: contributor.DevKeys(store),
+		BaseConfig: paths.Config, AdapterDir: paths.AdapterDir, OutDir: aOut, Keys: ks,
 	})
 	if err != nil {
 		return err
@@ -77,6 +78,7 @@ func demoLoopbackRun(cmd *cobra.Command, o *demoOptions) error {
 	srv, err := server.New(server.Config{
 		Identity: id, Modules: ad.Modules, OutDir: aOut,
 		Prove: ad.ProveFunc(session.ProveOptions{}), Logger: slog.New(slog.DiscardHandler),
+		Ceremony: serverCeremony(store, ks, ad),
 	})
 	if err != nil {
 		return err
@@ -107,9 +109,20 @@ func demoLoopbackRun(cmd *cobra.Command, o *demoOptions) error {
 		return err
 	}
 	ir := &inferResult{Combine: o.combine, Pinned: true, Out: bOut}
-	rep, err := runB(ctx, c, model, tok, o.text, o.combine, bOut, session.VerifyOptions{AllowDevKeys: true}, errw, quiet, ir)
+	// Both parties contribute to a key ceremony for each shape without
+	// one (kept in the key store for later runs); B then accepts only
+	// proofs made with those keys.
+	if n, err := ensureCeremonies(ctx, c, store, errw, quiet); err != nil {
+		return err
+	} else if n == 0 {
+		say("A and B: reusing the finished key ceremonies in %s", o.keyDir)
+	}
+	rep, err := runB(ctx, c, model, tok, o.text, o.combine, bOut, session.VerifyOptions{}, errw, quiet, ir)
 	if err != nil {
 		return err
+	}
+	if err := checkCeremonyKeys(filepath.Join(bOut, "transcript.zklt"), store); err != nil {
+		return verifyError{err}
 	}
 	loss := ir.Loss
 	res := &demoResult{
