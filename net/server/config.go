@@ -195,5 +195,8 @@ func (c *Config) maxFrame() uint32 {
 		per = max(per, 2*m.Shape.D+4*m.Shape.O)
 	}
 	n := int64(c.MaxRowsPerCall)*int64(per) + 64<<10
+	if c.Ceremony != nil {
+		n = max(n, wire.MaxChunk+64<<10) // ceremony transcript chunks
+	}
 	return uint32(min(n, wire.AbsoluteMaxFrame))
 }
