@@ -67,7 +67,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		b.WriteString("\n")
 	}
 	if len(r.E2E) > 0 {
-		b.WriteString("## e2e (synthetic session)\n\n| shape | modules | T | key setup s | session s | prove s | verify s | status |\n|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("## e2e (synthetic session: inference is the exact LoRA products, commitments and transcript; key setup is the shape's dev setup, once per shape)\n\n| shape | modules | T | key setup s | inference s (session) | prove s | verify s | status |\n|---|---|---|---|---|---|---|---|\n")
 		for _, e := range r.E2E {
 			fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s |\n", e.Shape, e.Modules, e.Tokens, f3(e.SetupS), f3(e.SessionS), f3(e.ProveS), f3(e.VerifyS), e.Status)
 		}

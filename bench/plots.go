@@ -152,7 +152,7 @@ func e2eSplitPlot(r *Report) (*plot.Plot, bool, error) {
 	}
 	bars.Color = plotutil.Color(0)
 	p.Add(bars)
-	p.NominalX("key setup", "session", "prove", "verify")
+	p.NominalX("key setup", "inference", "prove", "verify")
 	return p, true, nil
 }
 

@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +47,10 @@ type rssSampler struct {
 	peak int64
 }
 
+// startRSS first returns freed memory to the OS (debug.FreeOSMemory), so
+// that an earlier row's garbage does not count in this row's peak.
 func startRSS() *rssSampler {
+	debug.FreeOSMemory()
 	s := &rssSampler{stop: make(chan struct{}), peak: currentRSSKB()}
 	s.wg.Add(1)
 	go func() {
