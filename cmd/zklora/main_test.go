@@ -98,7 +98,7 @@ func TestDemoSyntheticJSON(t *testing.T) {
 // protocol on loopback.
 func TestDemoLoopbackJSON(t *testing.T) {
 	m := checkDemoJSON(t, 6, "demo", "--keys", t.TempDir(), "--json")
-	if m["mode"] != "loopback" || m["loss"] == nil {
+	if m["mode"] != "loopback" || m["loss"] == nil || m["key_mode"] != "ceremony" {
 		t.Fatalf("demo: %v", m)
 	}
 }
