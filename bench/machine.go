@@ -87,8 +87,9 @@ func LoadAverages() string {
 	return strings.Join(f[:3], " ")
 }
 
-// commit is the VCS revision from the build information (with
-// "-dirty" where the build had uncommitted changes), else from git.
+// commit is the VCS revision from the build information, else from git
+// in the working directory; "-dirty" marks uncommitted changes to
+// tracked files.
 func commit() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		rev, dirty := "", false
@@ -111,5 +112,10 @@ func commit() string {
 	if err != nil {
 		return "unknown"
 	}
-	return strings.TrimSpace(string(out))
+	rev := strings.TrimSpace(string(out))
+	// Tracked files changed since HEAD: the binary may include them.
+	if exec.Command("git", "diff", "--quiet", "HEAD").Run() != nil {
+		rev += "-dirty"
+	}
+	return rev
 }
