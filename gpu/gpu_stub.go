@@ -24,3 +24,9 @@ func MSMG1(points []bn254.G1Affine, scalars []fr.Element) (bn254.G1Jac, error) {
 // inverse when inverse is set), in natural order. Without the icicle build
 // tag it returns ErrGPUNotCompiled.
 func NTT(v []fr.Element, inverse bool) error { return ErrGPUNotCompiled }
+
+// MSMG2 computes Σ scalars[i]·points[i] in G2 on the GPU. Without the
+// icicle build tag it returns ErrGPUNotCompiled.
+func MSMG2(points []bn254.G2Affine, scalars []fr.Element) (bn254.G2Jac, error) {
+	return bn254.G2Jac{}, ErrGPUNotCompiled
+}

@@ -1,5 +1,10 @@
 package gpu
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Device describes one GPU seen by the runtime.
 type Device struct {
 	Index  int    `json:"index"`
@@ -26,4 +31,13 @@ func BuildTags() []string {
 		tags = append(tags, "cuda")
 	}
 	return tags
+}
+
+// Summary is a one-line description: the devices, driver and backend.
+func (i Info) Summary() string {
+	names := make([]string, len(i.Devices))
+	for k, d := range i.Devices {
+		names[k] = d.Name
+	}
+	return fmt.Sprintf("%s (driver %s, backend %s)", strings.Join(names, ", "), i.Driver, i.Backend)
 }
