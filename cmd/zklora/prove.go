@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -23,6 +24,7 @@ type proveOptions struct {
 	transcriptOut string
 	keyDir        string
 	workers       int
+	nats          natsOptions
 	asJSON        bool
 	quiet         bool
 }
@@ -45,6 +47,7 @@ func newCmdProve() *cobra.Command {
 	f.StringVar(&o.transcriptOut, "transcript-out", "", "file for B's transcript (required)")
 	f.StringVar(&o.keyDir, "keys", defaultKeyDir(), "key store directory (dev keys are created there on first use)")
 	f.IntVar(&o.workers, "workers", 0, "parallel proofs (0: CPU count)")
+	o.nats.addFlags(cmd, true)
 	f.BoolVar(&o.asJSON, "json", false, "print a JSON summary")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress output")
 	_ = cmd.MarkFlagRequired("out")
@@ -89,12 +92,28 @@ func proveRun(cmd *cobra.Command, o *proveOptions) error {
 		return err
 	}
 	tSession := time.Since(t1)
+	proveOpts := session.ProveOptions{Workers: o.workers}
+	if o.nats.url != "" {
+		// An embedded server's files live only as long as this command.
+		store, err := os.MkdirTemp("", "zklora-jetstream-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(store)
+		pq, err := openProofQueue(cmd.Context(), &o.nats, store, syntheticModules(syn), ks, slog.New(slog.DiscardHandler))
+		if err != nil {
+			return err
+		}
+		defer pq.Close()
+		proveOpts.Runner = pq.Client
+		if pq.WorkerURL != "" && !o.quiet {
+			fmt.Fprintf(errw, "proof workers: zklora worker --nats %s --synthetic --shape %s --modules %d --seed %d --keys %s\n", pq.WorkerURL, shape, o.modules, o.seed, o.keyDir)
+		}
+	}
 	bar := newProgressBar(errw, "proving", o.modules, o.quiet)
 	t2 := time.Now()
-	man, err := session.ProveSession(cmd.Context(), o.out, syn.Transcript, syn.Secrets, ks, session.ProveOptions{
-		Workers:  o.workers,
-		Progress: func(done, total int, module string) { bar.Set(done, module) },
-	})
+	proveOpts.Progress = func(done, total int, module string) { bar.Set(done, module) }
+	man, err := session.ProveSession(cmd.Context(), o.out, syn.Transcript, syn.Secrets, ks, proveOpts)
 	if err != nil {
 		return err
 	}

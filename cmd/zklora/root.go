@@ -35,6 +35,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newCmdSetup(),
 		newCmdVerify(),
 		newCmdVersion(),
+		newCmdWorker(),
 	)
 	return root
 }

@@ -33,6 +33,7 @@ type serveOptions struct {
 	rowBudget       int64
 	clientRowBudget int64
 	proveWorkers    int
+	nats            natsOptions
 	asJSON          bool
 	verbose         bool
 	ceremony        bool
@@ -66,6 +67,7 @@ that module's ΔW = A·B exactly. --row-budget caps the rows of each module per 
 	f.Int64Var(&o.rowBudget, "row-budget", server.DefaultRowBudget, "most rows of each module one session may send (negative: no limit)")
 	f.Int64Var(&o.clientRowBudget, "client-row-budget", 0, "most rows of each module one client may send over all sessions (0: no limit)")
 	f.IntVar(&o.proveWorkers, "prove-workers", 1, "sessions proven at the same time")
+	o.nats.addFlags(cmd, true)
 	f.BoolVar(&o.asJSON, "json", false, "print the listening address and fingerprint as one JSON line")
 	f.BoolVar(&o.verbose, "verbose", false, "log sessions on stderr")
 	_ = cmd.MarkFlagRequired("base")
@@ -81,6 +83,9 @@ type serveInfo struct {
 	Modules     []string `json:"modules"`
 	KeyMode     string   `json:"key_mode"`
 	Out         string   `json:"out"`
+	// NATS is where remote proof workers connect (with --nats).
+	NATS          string `json:"nats,omitempty"`
+	NATSTokenFile string `json:"nats_token_file,omitempty"`
 }
 
 func serveRun(cmd *cobra.Command, o *serveOptions) error {
@@ -121,9 +126,21 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 	if o.verbose {
 		logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	}
+	proveOpts := session.ProveOptions{}
+	var pq *proofQueue
+	if o.nats.url != "" {
+		if o.nats.listen != "" && o.nats.tokenFile == "" {
+			o.nats.tokenFile = filepath.Join(o.out, "secrets", "nats.token")
+		}
+		if pq, err = openProofQueue(cmd.Context(), &o.nats, filepath.Join(o.out, "jetstream"), ad.WorkerModules(), ad.Keys, logger); err != nil {
+			return err
+		}
+		defer pq.Close() // after the server's shutdown below
+		proveOpts.Runner = pq.Client
+	}
 	srv, err := server.New(server.Config{
 		Identity: id, Modules: ad.Modules, OutDir: o.out,
-		Prove:     ad.ProveFunc(session.ProveOptions{}),
+		Prove:     ad.ProveFunc(proveOpts),
 		RowBudget: o.rowBudget, ClientRowBudget: o.clientRowBudget,
 		ProveWorkers: o.proveWorkers, Logger: logger, Ceremony: cer,
 	})
@@ -137,6 +154,9 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		return err
 	}
 	info := serveInfo{Addr: srv.Addr().String(), Fingerprint: srv.Fingerprint(), Out: o.out}
+	if pq != nil {
+		info.NATS, info.NATSTokenFile = pq.WorkerURL, pq.TokenFile
+	}
 	modes := map[string]bool{}
 	for _, m := range ad.Modules {
 		info.Modules = append(info.Modules, m.Name)
@@ -152,6 +172,9 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		}
 	} else {
 		fmt.Fprintf(out, "zklora serve: listening on %s\nfingerprint %s\n%d modules, %s keys\n", info.Addr, info.Fingerprint, len(info.Modules), info.KeyMode)
+		if info.NATS != "" {
+			fmt.Fprintf(out, "proof workers: zklora worker --nats %s --nats-token-file %s (with copies of --adapter, --out/secrets and --keys)\n", info.NATS, info.NATSTokenFile)
+		}
 		if modes[string(prover.KeyModeDev)] {
 			fmt.Fprintln(cmd.ErrOrStderr(), "warning: dev keys: whoever made them can forge proofs; B must pass --allow-dev-keys")
 		}

@@ -51,11 +51,11 @@ type WorkerOptions struct {
 
 // WorkerStats counts what a worker did with the tasks it took.
 type WorkerStats struct {
-	Proven  int64 // proofs published
-	Skipped int64 // tasks whose key already had a proof
-	Failed  int64 // error results published
-	Retried int64 // tasks given back for another attempt
-	Dropped int64 // malformed or unauthenticated tasks removed
+	Proven  int64 `json:"proven"`  // proofs published
+	Skipped int64 `json:"skipped"` // tasks whose key already had a proof
+	Failed  int64 `json:"failed"`  // error results published
+	Retried int64 `json:"retried"` // tasks given back for another attempt
+	Dropped int64 `json:"dropped"` // malformed or unauthenticated tasks removed
 }
 
 // Worker takes tasks from the queue and proves them.

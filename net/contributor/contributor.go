@@ -8,6 +8,7 @@ import (
 
 	"github.com/zklora/zklora/circuits"
 	"github.com/zklora/zklora/engine/gpt2"
+	"github.com/zklora/zklora/engine/jobs"
 	"github.com/zklora/zklora/engine/lora"
 	"github.com/zklora/zklora/engine/peft"
 	"github.com/zklora/zklora/engine/prover"
@@ -40,6 +41,10 @@ type Options struct {
 	Keys session.KeySource
 	// KeyDir is the dev key store's directory (default OutDir/keys).
 	KeyDir string
+	// ExistingSalts requires every module's salt to be in OutDir's salts
+	// file already, for a proof worker that must use A's salts: Load fails
+	// instead of drawing new ones.
+	ExistingSalts bool
 }
 
 // Load loads, quantizes and commits the adapter.
@@ -68,17 +73,21 @@ func Load(opts Options) (*Adapter, error) {
 		}
 		ks = DevKeys(st)
 	}
-	return FromQuantized(qm, ks, opts.OutDir)
+	return fromQuantized(qm, ks, opts.OutDir, !opts.ExistingSalts)
 }
 
 // FromQuantized commits already quantized modules with salts kept under
 // outDir.
 func FromQuantized(qm map[string]*lora.QuantizedModule, ks session.KeySource, outDir string) (*Adapter, error) {
+	return fromQuantized(qm, ks, outDir, true)
+}
+
+func fromQuantized(qm map[string]*lora.QuantizedModule, ks session.KeySource, outDir string, createSalts bool) (*Adapter, error) {
 	digests := make(map[string]string, len(qm))
 	for n, m := range qm {
 		digests[n] = weightsDigest(m.A, m.B, m.ShiftA, m.ShiftB)
 	}
-	salts, err := loadOrCreateSalts(outDir, digests)
+	salts, err := loadSalts(outDir, digests, createSalts)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +123,17 @@ func (a *Adapter) ProveFunc(opts session.ProveOptions) server.ProveFunc {
 		_, err := session.ProveSession(ctx, dir, tr, a.Secrets, a.Keys, o)
 		return err
 	}
+}
+
+// WorkerModules is what an engine/jobs worker needs to prove this
+// adapter's modules: weights, salts and announced commitments.
+func (a *Adapter) WorkerModules() map[string]jobs.Module {
+	out := make(map[string]jobs.Module, len(a.Modules))
+	for _, m := range a.Modules {
+		sec := a.Secrets[m.Name]
+		out[m.Name] = jobs.Module{A: sec.A, B: sec.B, Salt: sec.Salt, Commitment: m.Commitment}
+	}
+	return out
 }
 
 // keyCache is a KeySource that loads each shape's keys once.

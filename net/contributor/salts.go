@@ -52,6 +52,13 @@ func weightsDigest(A, B []int16, shiftA, shiftB int) string {
 // new ones from crypto/rand otherwise. It rewrites the file (0600, in a
 // 0700 directory) only when something changed.
 func loadOrCreateSalts(outDir string, digests map[string]string) (map[string]prover.Salt, error) {
+	return loadSalts(outDir, digests, true)
+}
+
+// loadSalts is loadOrCreateSalts; with create false, a module without a
+// recorded salt for its weights is an error and the file is never written
+// (a proof worker must use A's salts, not new ones).
+func loadSalts(outDir string, digests map[string]string, create bool) (map[string]prover.Salt, error) {
 	path := filepath.Join(outDir, filepath.FromSlash(SaltsFile))
 	doc := saltsDoc{Version: saltsVersion, Modules: map[string]saltEntry{}}
 	data, err := os.ReadFile(path)
@@ -95,6 +102,9 @@ func loadOrCreateSalts(outDir string, digests map[string]string) (map[string]pro
 			}
 			out[name] = s
 			continue
+		}
+		if !create {
+			return nil, fmt.Errorf("salts: %s holds no salt for module %s with these weights: copy A's %s (mode 0600) with the same adapter", path, name, SaltsFile)
 		}
 		s, err := prover.NewSalt()
 		if err != nil {

@@ -59,3 +59,26 @@ func TestWeightsDigestSeparatesFields(t *testing.T) {
 		t.Fatal("digest ignores the shifts")
 	}
 }
+
+func TestExistingSaltsOnly(t *testing.T) {
+	out := t.TempDir()
+	d := map[string]string{"a": weightsDigest([]int16{1}, []int16{2}, 0, 0)}
+	if _, err := loadSalts(out, d, false); err == nil || !strings.Contains(err.Error(), "copy A's") {
+		t.Fatalf("a worker without A's salts file drew salts: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, SaltsFile)); err == nil {
+		t.Fatal("a salts file was written")
+	}
+	s1, err := loadOrCreateSalts(out, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := loadSalts(out, d, false)
+	if err != nil || s2["a"] != s1["a"] {
+		t.Fatalf("A's salt not read back: %v", err)
+	}
+	d["a"] = weightsDigest([]int16{1}, []int16{3}, 0, 0) // other weights
+	if _, err := loadSalts(out, d, false); err == nil {
+		t.Fatal("a salt for other weights was accepted")
+	}
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zklora/zklora/engine/jobs"
+)
+
+// startWorker runs 'zklora worker' in process until the test ends and
+// returns its final counts (read after the test's own checks, at cleanup).
+func startWorker(t *testing.T, args ...string) func() jobs.WorkerStats {
+	t.Helper()
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	root := newRootCmd(pw, io.Discard)
+	root.SetArgs(append([]string{"worker", "--json"}, args...))
+	go func() {
+		done <- root.ExecuteContext(ctx)
+		pw.Close()
+	}()
+	rd := bufio.NewReader(pr)
+	if line, err := rd.ReadString('\n'); err != nil || !strings.Contains(line, `"started"`) {
+		t.Fatalf("worker did not start: %q %v", line, err)
+	}
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := rd.ReadString('\n')
+		lines <- line
+		_, _ = io.Copy(io.Discard, rd)
+	}()
+	return func() jobs.WorkerStats {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("worker: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("worker did not stop")
+		}
+		var s jobs.WorkerStats
+		if err := json.Unmarshal([]byte(<-lines), &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+}
+
+// TestServeWithRemoteWorker: serve queues its proofs on its embedded NATS
+// server and proves nothing itself; a worker connected over TCP with A's
+// adapter, salts and keys proves them; B verifies.
+func TestServeWithRemoteWorker(t *testing.T) {
+	dir := t.TempDir()
+	base, adapter := writeTinyFixture(t, dir)
+	keys, aOut := filepath.Join(dir, "keys"), filepath.Join(dir, "a")
+	info := startServe(t, "--base", base, "--adapter", adapter, "--out", aOut, "--keys", keys,
+		"--nats", "embedded", "--nats-listen", "127.0.0.1:0", "--local-provers", "0")
+	if !strings.HasPrefix(info.NATS, "nats://127.0.0.1:") || info.NATSTokenFile != filepath.Join(aOut, "secrets", "nats.token") {
+		t.Fatalf("serve info %+v", info)
+	}
+	if st, err := os.Stat(info.NATSTokenFile); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("token file: %v %v", st, err)
+	}
+	// Without the token the worker cannot connect.
+	if code, _, _ := runCLI(t, "worker", "--nats", info.NATS, "--base", base, "--adapter", adapter, "--a-out", aOut, "--keys", keys); code == 0 {
+		t.Fatal("a worker without the token connected")
+	}
+	stats := startWorker(t, "--nats", info.NATS, "--nats-token-file", info.NATSTokenFile,
+		"--base", base, "--adapter", adapter, "--a-out", aOut, "--keys", keys, "--name", "remote")
+
+	_, port, _ := net.SplitHostPort(info.Addr)
+	out := filepath.Join(dir, "b")
+	code, stdout, stderr := runCLI(t, "infer", "--host-a", "127.0.0.1", "--port-a", port, "--base", base,
+		"--text", "Proven elsewhere.", "--pin", info.Fingerprint, "--out", out, "--allow-dev-keys", "--json", "--quiet")
+	if code != 0 {
+		t.Fatalf("infer: exit %d: %s", code, stderr)
+	}
+	var res inferResult
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Verified != 4 || res.Failed != 0 {
+		t.Fatalf("infer: %+v", res)
+	}
+	if s := stats(); s.Proven != 4 || s.Failed != 0 {
+		t.Fatalf("the remote worker: %+v", s)
+	}
+}
+
+// TestWorkerNeedsASecrets: a worker without A's salts file refuses to
+// start instead of proving with salts of its own.
+func TestWorkerNeedsASecrets(t *testing.T) {
+	dir := t.TempDir()
+	base, adapter := writeTinyFixture(t, dir)
+	keys := filepath.Join(dir, "keys")
+	code, _, stderr := runCLI(t, "worker", "--nats", "nats://127.0.0.1:1", "--base", base, "--adapter", adapter, "--a-out", filepath.Join(dir, "empty"), "--keys", keys)
+	if code == 0 || !strings.Contains(stderr, "holds no salt") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "empty")); err == nil {
+		t.Fatal("the worker wrote into --a-out")
+	}
+	if code, _, _ := runCLI(t, "worker", "--nats", "nats://127.0.0.1:1", "--base", base); code != exitUsage {
+		t.Fatalf("missing --adapter/--a-out: exit %d", code)
+	}
+}
+
+func TestProveSyntheticThroughNATS(t *testing.T) {
+	dir := t.TempDir()
+	keys, out, tr := filepath.Join(dir, "keys"), filepath.Join(dir, "proofs"), filepath.Join(dir, "b.zklt")
+	code, _, stderr := runCLI(t, "prove", "--synthetic", "--shape", "8x2x6", "--modules", "3", "--tokens", "5",
+		"--out", out, "--transcript-out", tr, "--keys", keys, "--nats", "embedded", "--local-provers", "2", "--quiet")
+	if code != 0 {
+		t.Fatalf("prove: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "verify", "--proof-dir", out, "--transcript", tr, "--allow-dev-keys"); code != 0 {
+		t.Fatalf("verify: exit %d: %s", code, stderr)
+	}
+	// --nats-listen without --nats embedded is a usage error.
+	if code, _, _ := runCLI(t, "prove", "--synthetic", "--shape", "8x2x6", "--out", out, "--transcript-out", tr, "--keys", keys,
+		"--nats", "nats://127.0.0.1:1", "--nats-listen", "127.0.0.1:0", "--quiet"); code != exitUsage {
+		t.Fatalf("--nats-listen with a URL: exit %d", code)
+	}
+}
