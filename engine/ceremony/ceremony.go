@@ -67,9 +67,9 @@ func (t *Transcript) Contribute() (Contribution, error) {
 	var b []byte
 	switch t.Phase {
 	case Phase1:
-		var p *mpcsetup.Phase1
+		var p *phase1
 		if n := len(t.Phase1); n == 0 {
-			p = mpcsetup.NewPhase1(t.Domain)
+			p = newPhase1(t.Domain)
 		} else {
 			var err error
 			if p, err = decodePhase1(t.Phase1[n-1].Data, t.Domain); err != nil {
@@ -111,15 +111,15 @@ func (t *Transcript) Contribute() (Contribution, error) {
 // verified is what replaying a transcript yields.
 type verified struct {
 	cs      *csbn254.R1CS
-	last1   *mpcsetup.Phase1 // last phase-1 state
+	last1   *phase1 // last phase-1 state
 	commons mpcsetup.SrsCommons
 	evals   mpcsetup.Phase2Evaluations
 	last2   *mpcsetup.Phase2 // last phase-2 state
 }
 
 // verifyPhase1 replays phase 1 and returns the last state.
-func (t *Transcript) verifyPhase1() (*mpcsetup.Phase1, error) {
-	prev := mpcsetup.NewPhase1(t.Domain)
+func (t *Transcript) verifyPhase1() (*phase1, error) {
+	prev := newPhase1(t.Domain)
 	for i, c := range t.Phase1 {
 		next, err := decodePhase1(c.Data, t.Domain)
 		if err != nil {
@@ -177,7 +177,7 @@ func (t *Transcript) replay() (*verified, error) {
 
 // initPhase2 seals phase 1 with beacon and derives the initial phase-2
 // state of the circuit.
-func (v *verified) initPhase2(last1 *mpcsetup.Phase1, beacon []byte) error {
+func (v *verified) initPhase2(last1 *phase1, beacon []byte) error {
 	return guard("ceremony: start phase 2", func() error {
 		v.commons = last1.Seal(beacon)
 		v.last2 = new(mpcsetup.Phase2)

@@ -3,7 +3,6 @@ package ceremony
 import (
 	"fmt"
 
-	"github.com/consensys/gnark/backend/groth16/bn254/mpcsetup"
 	"github.com/zklora/zklora/circuits"
 	"github.com/zklora/zklora/engine/prover"
 )
@@ -26,7 +25,7 @@ func RunLocal(s circuits.Shape, parties int) (*prover.Keys, *Transcript, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	p1 := mpcsetup.NewPhase1(t.Domain)
+	p1 := newPhase1(t.Domain)
 	for i := 0; i < parties; i++ {
 		if err := guard("ceremony: contribute", func() error { p1.Contribute(); return nil }); err != nil {
 			return nil, nil, err

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/consensys/gnark/backend/groth16/bn254/mpcsetup"
 	"github.com/zklora/zklora/circuits"
 	"github.com/zklora/zklora/engine/prover"
 )
@@ -40,7 +39,7 @@ func NewParty(s circuits.Shape) (*Party, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Party{t: t, v: verified{cs: cs, last1: mpcsetup.NewPhase1(t.Domain)}}, nil
+	return &Party{t: t, v: verified{cs: cs, last1: newPhase1(t.Domain)}}, nil
 }
 
 // JoinParty verifies the whole transcript t (as Verify does) and returns a

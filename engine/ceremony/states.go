@@ -33,7 +33,7 @@ func Phase1Size(n uint64) uint64 { return phase1Size(n) }
 // size and the embedded domain size before gnark allocates anything, turns
 // decoder panics into errors, and requires the canonical encoding (so that
 // the recorded hash is the challenge mpcsetup computes).
-func decodePhase1(b []byte, n uint64) (*mpcsetup.Phase1, error) {
+func decodePhase1(b []byte, n uint64) (*phase1, error) {
 	if want := phase1Size(n); uint64(len(b)) != want {
 		return nil, fmt.Errorf("phase-1 state has %d bytes, domain %d wants %d", len(b), n, want)
 	}
@@ -43,7 +43,7 @@ func decodePhase1(b []byte, n uint64) (*mpcsetup.Phase1, error) {
 	if b[len(b)-hashSize-1] != hashSize {
 		return nil, fmt.Errorf("phase-1 state's challenge is not %d bytes", hashSize)
 	}
-	p := new(mpcsetup.Phase1)
+	p := new(phase1)
 	if err := safeReadFrom(p, b); err != nil {
 		return nil, fmt.Errorf("phase-1 state: %w", err)
 	}

@@ -1,0 +1,197 @@
+package ceremony
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"runtime"
+	"sync"
+
+	curve "github.com/consensys/gnark-crypto/ecc/bn254"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	cmpc "github.com/consensys/gnark-crypto/ecc/bn254/mpcsetup"
+	"github.com/consensys/gnark/backend/groth16/bn254/mpcsetup"
+	gio "github.com/consensys/gnark/io"
+)
+
+// phase1 is a phase-1 (powers of τ) state: the same values, checks and
+// encoding as gnark's mpcsetup.Phase1 (so transcripts are unchanged and
+// interoperate), but its updates run on every core; gnark's loop over the
+// 5N points of a contribution is serial. Its fields mirror Phase1's
+// unexported ones.
+type phase1 struct {
+	proofs    [3]cmpc.UpdateProof // τ, α, β
+	params    mpcsetup.SrsCommons
+	challenge []byte // hash of the previous state
+}
+
+// newPhase1 is the state before any contribution, for domain n.
+func newPhase1(n uint64) *phase1 {
+	p := new(phase1)
+	_, _, g1, g2 := curve.Generators()
+	c := &p.params
+	c.G1.Tau = make([]curve.G1Affine, 2*n-1)
+	c.G2.Tau = make([]curve.G2Affine, n)
+	c.G1.AlphaTau = make([]curve.G1Affine, n)
+	c.G1.BetaTau = make([]curve.G1Affine, n)
+	for _, s := range [][]curve.G1Affine{c.G1.Tau, c.G1.AlphaTau, c.G1.BetaTau} {
+		for i := range s {
+			s[i] = g1
+		}
+	}
+	for i := range c.G2.Tau {
+		c.G2.Tau[i] = g2
+	}
+	c.G2.Beta = g2
+	return p
+}
+
+// WriteTo writes gnark's Phase1 encoding.
+func (p *phase1) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for i := range p.proofs {
+		dn, err := p.proofs[i].WriteTo(w)
+		n += dn
+		if err != nil {
+			return n, err
+		}
+	}
+	dn, err := p.params.WriteTo(w)
+	n += dn
+	if err != nil {
+		return n, err
+	}
+	dn, err = gio.WriteBytesShort(p.challenge, w)
+	return n + dn, err
+}
+
+// ReadFrom reads gnark's Phase1 encoding.
+func (p *phase1) ReadFrom(r io.Reader) (int64, error) {
+	var n int64
+	for i := range p.proofs {
+		dn, err := p.proofs[i].ReadFrom(r)
+		n += dn
+		if err != nil {
+			return n, err
+		}
+	}
+	dn, err := p.params.ReadFrom(r)
+	n += dn
+	if err != nil {
+		return n, err
+	}
+	ch, dn, err := gio.ReadBytesShort(r)
+	p.challenge = ch
+	return n + dn, err
+}
+
+func (p *phase1) hash() []byte {
+	h := sha256.New()
+	if _, err := p.WriteTo(h); err != nil {
+		panic(err) // hashing does not fail; a malformed state is a bug
+	}
+	return h.Sum(nil)
+}
+
+// Contribute samples τ, α, β from crypto/rand, proves knowledge of them
+// and updates the state (mpcsetup.Phase1.Contribute).
+func (p *phase1) Contribute() {
+	p.challenge = p.hash()
+	var tau, alpha, beta fr.Element
+	p.proofs[0] = cmpc.UpdateValues(&tau, p.challenge, mpcsetup.DST_TAU)
+	p.proofs[1] = cmpc.UpdateValues(&alpha, p.challenge, mpcsetup.DST_ALPHA)
+	p.proofs[2] = cmpc.UpdateValues(&beta, p.challenge, mpcsetup.DST_BETA)
+	p.update(&tau, &alpha, &beta)
+}
+
+// Seal applies the beacon's contribution and returns the final SRS
+// (mpcsetup.Phase1.Seal). It modifies p.
+func (p *phase1) Seal(beacon []byte) mpcsetup.SrsCommons {
+	c := cmpc.BeaconContributions(p.hash(), []byte("Groth16 MPC Setup - Phase 1"), beacon, 3)
+	p.update(&c[0], &c[1], &c[2])
+	return p.params
+}
+
+// Verify checks next against p as mpcsetup.Phase1.Verify does: the
+// challenge, the proofs of knowledge of the τ, α, β updates, and that
+// every vector holds consecutive powers.
+func (p *phase1) Verify(next *phase1) error {
+	challenge := p.hash()
+	if len(next.challenge) != 0 && !bytes.Equal(next.challenge, challenge) {
+		return errors.New("the challenge does not match the previous contribution's hash")
+	}
+	next.challenge = challenge
+	if len(next.params.G2.Tau) != len(p.params.G2.Tau) {
+		return errors.New("domain size mismatch")
+	}
+	pc, nc := &p.params, &next.params
+	if err := next.proofs[0].Verify(challenge, mpcsetup.DST_TAU, cmpc.ValueUpdate{Previous: &pc.G1.Tau[1], Next: &nc.G1.Tau[1]}); err != nil {
+		return fmt.Errorf("failed to verify contribution to τ: %w", err)
+	}
+	if err := next.proofs[1].Verify(challenge, mpcsetup.DST_ALPHA, cmpc.ValueUpdate{Previous: pc.G1.AlphaTau[0], Next: nc.G1.AlphaTau[0]}); err != nil {
+		return fmt.Errorf("failed to verify contribution to α: %w", err)
+	}
+	if err := next.proofs[2].Verify(challenge, mpcsetup.DST_BETA,
+		cmpc.ValueUpdate{Previous: &pc.G1.BetaTau[0], Next: &nc.G1.BetaTau[0]},
+		cmpc.ValueUpdate{Previous: &pc.G2.Beta, Next: &nc.G2.Beta}); err != nil {
+		return fmt.Errorf("failed to verify contribution to β: %w", err)
+	}
+	return cmpc.SameRatioMany(nc.G1.Tau, nc.G2.Tau, nc.G1.AlphaTau, nc.G1.BetaTau)
+}
+
+// update multiplies [τⁱ] by τ'ⁱ, [ατⁱ] by α'τ'ⁱ and [βτⁱ] by β'τ'ⁱ (and
+// [β]₂ by β'), in parallel: the same values as gnark's serial update.
+func (p *phase1) update(tau, alpha, beta *fr.Element) {
+	c := &p.params
+	n := len(c.G2.Tau)
+	pow := make([]fr.Element, len(c.G1.Tau)) // τ'ⁱ
+	pow[0].SetOne()
+	for i := 1; i < len(pow); i++ {
+		pow[i].Mul(&pow[i-1], tau)
+	}
+	var b big.Int
+	beta.BigInt(&b)
+	c.G2.Beta.ScalarMultiplication(&c.G2.Beta, &b)
+	parallel(len(c.G1.Tau), func(i int) {
+		var s big.Int
+		pow[i].BigInt(&s)
+		if i > 0 {
+			c.G1.Tau[i].ScalarMultiplication(&c.G1.Tau[i], &s)
+		}
+	})
+	parallel(n, func(i int) {
+		var s big.Int
+		if i > 0 {
+			pow[i].BigInt(&s)
+			c.G2.Tau[i].ScalarMultiplication(&c.G2.Tau[i], &s)
+		}
+		var e fr.Element
+		e.Mul(&pow[i], alpha).BigInt(&s)
+		c.G1.AlphaTau[i].ScalarMultiplication(&c.G1.AlphaTau[i], &s)
+		e.Mul(&pow[i], beta).BigInt(&s)
+		c.G1.BetaTau[i].ScalarMultiplication(&c.G1.BetaTau[i], &s)
+	})
+}
+
+// parallel calls f(i) for i in [0, n) on every core, in interleaved
+// blocks so that the costlier indices are shared.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), max(n/64, 1))
+	const block = 64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for start := w * block; start < n; start += workers * block {
+				for i := start; i < min(start+block, n); i++ {
+					f(i)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
