@@ -77,3 +77,23 @@ func TestSetupCLIFlow(t *testing.T) {
 		t.Fatalf("truncated transcript: exit %d: %q", code, errs)
 	}
 }
+
+// TestDemoCeremonyVerify runs the loopback demo (which runs the key
+// ceremonies), then verifies its session with B's key store as the
+// ceremony record (accepted), without --allow-dev-keys, and against an
+// empty store (rejected: the keys come from no ceremony B knows).
+func TestDemoCeremonyVerify(t *testing.T) {
+	keys, keep := t.TempDir(), t.TempDir()
+	if code, _, errs := runCLI(t, "demo", "--keys", keys, "--out", keep, "--json"); code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, errs)
+	}
+	b := filepath.Join(keep, "b")
+	args := []string{"verify", "--proof-dir", filepath.Join(b, "artifacts"), "--transcript", filepath.Join(b, "transcript.zklt")}
+	code, out, errs := runCLI(t, append(args, "--ceremony-keys", keys)...)
+	if code != 0 || !strings.Contains(out, "key mode: ceremony") || !strings.Contains(out, "ceremony=") {
+		t.Fatalf("verify with the ceremony record: exit %d: %s%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, append(args, "--ceremony-keys", t.TempDir())...); code != exitVerify {
+		t.Fatalf("verify against an empty ceremony record: exit %d: %s", code, errs)
+	}
+}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/zklora/zklora/engine/prover"
 	"github.com/zklora/zklora/engine/session"
 	"github.com/zklora/zklora/engine/transcript"
 )
@@ -13,6 +15,7 @@ type verifyOptions struct {
 	proofDir     string
 	transcript   string
 	allowDevKeys bool
+	ceremonyKeys string
 	asJSON       bool
 }
 
@@ -28,6 +31,7 @@ func newCmdVerify() *cobra.Command {
 	f.StringVar(&o.proofDir, "proof-dir", "", "the session's artifact directory (required)")
 	f.StringVar(&o.transcript, "transcript", "", "B's transcript of the session (required)")
 	f.BoolVar(&o.allowDevKeys, "allow-dev-keys", false, "accept proofs made with dev keys (tests and demos only: whoever made dev keys can forge proofs)")
+	f.StringVar(&o.ceremonyKeys, "ceremony-keys", "", "B's key store: also require every module's keys to come from a ceremony B finished (infer --ceremony, setup finalize)")
 	f.BoolVar(&o.asJSON, "json", false, "print the report as JSON")
 	_ = cmd.MarkFlagRequired("proof-dir")
 	_ = cmd.MarkFlagRequired("transcript")
@@ -55,6 +59,18 @@ func verifyRun(cmd *cobra.Command, o *verifyOptions) error {
 	}
 	if err := rep.Err(); err != nil {
 		return verifyError{err}
+	}
+	if o.ceremonyKeys != "" {
+		store, err := prover.OpenStore(o.ceremonyKeys)
+		if err != nil {
+			return err
+		}
+		if err := checkCeremonyKeys(o.transcript, store); err != nil {
+			return verifyError{err}
+		}
+		if !o.asJSON {
+			fmt.Fprintln(out, "every module's keys come from a ceremony in", o.ceremonyKeys)
+		}
 	}
 	return nil
 }
