@@ -195,3 +195,100 @@ func parallel(n int, f func(i int)) {
 	}
 	wg.Wait()
 }
+
+// decodePhase1Points decodes the canonical (compressed) encoding of a
+// phase-1 state for domain n, whose size the caller checked, decompressing
+// the points on every core (gnark's decoder is serial). Every point is
+// checked as gnark's decoder checks it (on the curve, in the subgroup) and
+// must re-encode to the same bytes.
+func decodePhase1Points(b []byte, n uint64) (*phase1, error) {
+	p := new(phase1)
+	r := bytes.NewReader(b)
+	for i := range p.proofs {
+		if _, err := p.proofs[i].ReadFrom(r); err != nil {
+			return nil, fmt.Errorf("update proof %d: %w", i, err)
+		}
+	}
+	off := 3*proofSize + 8 // the proofs, then the domain size
+	c := &p.params
+	c.G1.Tau = make([]curve.G1Affine, 2*n-1)
+	c.G2.Tau = make([]curve.G2Affine, n)
+	c.G1.AlphaTau = make([]curve.G1Affine, n)
+	c.G1.BetaTau = make([]curve.G1Affine, n)
+	_, _, c.G1.Tau[0], c.G2.Tau[0] = curve.Generators()
+	if err := setG2(&c.G2.Beta, b[off:off+g2Size]); err != nil {
+		return nil, fmt.Errorf("[β]₂: %w", err)
+	}
+	off += g2Size
+	var (
+		mu    sync.Mutex
+		first error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+	}
+	g1s := func(what string, dst []curve.G1Affine) {
+		base := off
+		off += len(dst) * g1Size
+		parallel(len(dst), func(i int) {
+			if err := setG1(&dst[i], b[base+i*g1Size:base+(i+1)*g1Size]); err != nil {
+				fail(fmt.Errorf("%s[%d]: %w", what, i, err))
+			}
+		})
+	}
+	g1s("[τⁱ]₁", c.G1.Tau[1:])
+	tau2 := c.G2.Tau[1:]
+	base := off
+	off += len(tau2) * g2Size
+	parallel(len(tau2), func(i int) {
+		if err := setG2(&tau2[i], b[base+i*g2Size:base+(i+1)*g2Size]); err != nil {
+			fail(fmt.Errorf("[τⁱ]₂[%d]: %w", i+1, err))
+		}
+	})
+	g1s("[βτⁱ]₁", c.G1.BetaTau)
+	g1s("[ατⁱ]₁", c.G1.AlphaTau)
+	if first != nil {
+		return nil, first
+	}
+	if off+1+hashSize != len(b) || b[off] != hashSize {
+		return nil, errors.New("bad challenge")
+	}
+	p.challenge = bytes.Clone(b[off+1:])
+	return p, nil
+}
+
+// setG1 decodes one compressed G1 point, canonically.
+func setG1(p *curve.G1Affine, b []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoder panicked: %v", r)
+		}
+	}()
+	if _, err := p.SetBytes(b); err != nil {
+		return err
+	}
+	if e := p.Bytes(); !bytes.Equal(e[:], b) {
+		return errors.New("not canonically encoded")
+	}
+	return nil
+}
+
+// setG2 decodes one compressed G2 point, canonically.
+func setG2(p *curve.G2Affine, b []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoder panicked: %v", r)
+		}
+	}()
+	if _, err := p.SetBytes(b); err != nil {
+		return err
+	}
+	if e := p.Bytes(); !bytes.Equal(e[:], b) {
+		return errors.New("not canonically encoded")
+	}
+	return nil
+}

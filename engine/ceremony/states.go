@@ -3,6 +3,7 @@ package ceremony
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 
@@ -43,9 +44,18 @@ func decodePhase1(b []byte, n uint64) (*phase1, error) {
 	if b[len(b)-hashSize-1] != hashSize {
 		return nil, fmt.Errorf("phase-1 state's challenge is not %d bytes", hashSize)
 	}
-	p := new(phase1)
-	if err := safeReadFrom(p, b); err != nil {
+	p, err := decodePhase1Points(b, n)
+	if err != nil {
 		return nil, fmt.Errorf("phase-1 state: %w", err)
+	}
+	var proofs bytes.Buffer
+	for i := range p.proofs {
+		if _, err := p.proofs[i].WriteTo(&proofs); err != nil {
+			return nil, fmt.Errorf("phase-1 state: %w", err)
+		}
+	}
+	if !bytes.Equal(proofs.Bytes(), b[:3*proofSize]) {
+		return nil, errors.New("phase-1 state: update proofs not canonically encoded")
 	}
 	return p, nil
 }
