@@ -37,6 +37,8 @@ type ManyOptions struct {
 	// Progress, if set, is called after each proof, one call at a time,
 	// with done counting the finished proofs.
 	Progress func(done, total int, job Job)
+	// Engine proves each job; nil means the CPU (see ProveWith).
+	Engine Engine
 }
 
 // DefaultMemoryBudget is the memory budget ProveMany uses when none is set.
@@ -134,7 +136,7 @@ dispatch:
 		go func(i int, w int64) {
 			defer wg.Done()
 			defer func() { released <- result{weight: w} }()
-			p, err := proveJob(jobs[i])
+			p, err := proveJob(opts.Engine, jobs[i])
 			if err == nil && len(jobs[i].Commitment) > 0 && !bytes.Equal(p.Commitment(), jobs[i].Commitment) {
 				err = fmt.Errorf("%w (wrong weights or salt)", ErrCommitmentMismatch)
 			}
@@ -167,7 +169,7 @@ dispatch:
 }
 
 // proveJob proves one job, turning a panic in gnark into an error.
-func proveJob(j Job) (p *Proof, err error) {
+func proveJob(e Engine, j Job) (p *Proof, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p, err = nil, fmt.Errorf("prover panicked: %v", r)
@@ -176,5 +178,5 @@ func proveJob(j Job) (p *Proof, err error) {
 	if j.Keys == nil {
 		return nil, errors.New("nil keys")
 	}
-	return Prove(j.Keys, j.Statement, j.A, j.B, j.Salt)
+	return ProveWith(e, j.Keys, j.Statement, j.A, j.B, j.Salt)
 }

@@ -24,6 +24,12 @@ var ErrUnsatisfied = errors.New("the weights do not satisfy the statement")
 // commitment mask. The proof's commitment depends only on the proving key,
 // A, B and the salt (see Commitment).
 func Prove(keys *Keys, st circuits.Statement, A, B []int16, salt Salt) (*Proof, error) {
+	return ProveWith(nil, keys, st, A, B, salt)
+}
+
+// ProveWith is Prove on engine e (nil: the CPU). The proof is the same
+// kind whichever engine made it, and Verify checks it on the CPU.
+func ProveWith(e Engine, keys *Keys, st circuits.Statement, A, B []int16, salt Salt) (*Proof, error) {
 	if err := keys.check(); err != nil {
 		return nil, err
 	}
@@ -42,11 +48,14 @@ func Prove(keys *Keys, st circuits.Statement, A, B []int16, salt Salt) (*Proof, 
 	if err != nil {
 		return nil, err
 	}
-	proof, err := groth16bn254.Prove(keys.CS.(*csbn254.R1CS), keys.PK.(*groth16bn254.ProvingKey), w,
+	proof, err := engineOrCPU(e).Prove(keys.CS.(*csbn254.R1CS), keys.PK.(*groth16bn254.ProvingKey), w,
 		backend.WithSolverOptions(override))
 	if err != nil {
 		if errors.Is(err, ErrGnarkChanged) {
 			return nil, err
+		}
+		if isDeviceError(err) {
+			return nil, fmt.Errorf("prove: %w", err)
 		}
 		return nil, fmt.Errorf("prove: %w: %v", ErrUnsatisfied, err)
 	}
