@@ -53,6 +53,9 @@ type ProveOptions struct {
 	Progress func(done, total int, module string)
 	// Runner proves the jobs; nil means LocalRunner.
 	Runner JobRunner
+	// Engine proves each module on this host (CPU or GPU); nil means the
+	// CPU. Remote runners ignore it (their workers choose).
+	Engine prover.Engine
 }
 
 // NewNonce returns B's 32-byte end-of-session nonce from crypto/rand.
@@ -143,7 +146,7 @@ func ProveSession(ctx context.Context, dir string, tr *transcript.Transcript, se
 	if runner == nil {
 		runner = LocalRunner{}
 	}
-	proofs, err := runner.ProveJobs(ctx, jobs, prover.ManyOptions{Workers: opts.Workers, MemoryBudget: opts.MemoryBudget, Progress: progress})
+	proofs, err := runner.ProveJobs(ctx, jobs, prover.ManyOptions{Workers: opts.Workers, MemoryBudget: opts.MemoryBudget, Progress: progress, Engine: opts.Engine})
 	if err != nil {
 		return nil, fmt.Errorf("prove session: %w", err)
 	}
