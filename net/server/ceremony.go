@@ -36,6 +36,8 @@ type ceremonyConn struct {
 	in    []byte   // B's transcript being uploaded
 	inGot uint64   // bytes of it received (in order)
 	limit uint64
+	// slot is set while this ceremony holds the server's ceremony slot.
+	slot bool
 }
 
 // ceremony answers one ceremony request; false closes the connection.
@@ -64,19 +66,24 @@ func (c *conn) ceremonyStep(req *wire.CeremonyRequest) (*wire.CeremonyResponse, 
 		if !s.servesShape(shape) {
 			return nil, wire.Errorf(wire.CodeBadRequest, "no module of shape %s: no ceremony for it", shape)
 		}
-		var p *ceremony.Party
-		err := s.heavy(func() error {
-			var err error
-			if p, err = ceremony.NewParty(shape); err != nil {
-				return err
-			}
+		// One ceremony at a time per server: its states are large and its
+		// steps heavy. The slot is held until the ceremony ends, fails or
+		// its connection closes (an idle B is dropped by IdleTimeout).
+		select {
+		case s.ceremonySem <- struct{}{}:
+		default:
+			return nil, wire.Errorf(wire.CodeBusy, "another key ceremony is running; retry later")
+		}
+		cc := &ceremonyConn{slot: true, limit: s.cfg.Ceremony.MaxTranscript}
+		c.cer = cc
+		p, err := ceremony.NewParty(shape)
+		if err == nil {
 			_, err = p.Contribute()
-			return err
-		})
+		}
 		if err != nil {
 			return nil, c.ceremonyError(err)
 		}
-		c.cer = &ceremonyConn{party: p, limit: s.cfg.Ceremony.MaxTranscript}
+		cc.party = p
 		if c.cer.limit == 0 {
 			c.cer.limit = max(4*ceremony.Phase1Size(p.Transcript().Domain), 1<<20)
 		}
@@ -107,10 +114,14 @@ func (c *conn) ceremonyStep(req *wire.CeremonyRequest) (*wire.CeremonyResponse, 
 		in := cc.in
 		cc.in, cc.inGot = nil, 0
 		s.releaseBuffer(int64(len(in)))
-		if err := s.heavy(func() error { return c.advance(req.Op, in) }); err != nil {
+		if err := c.advance(req.Op, in); err != nil {
 			return nil, c.ceremonyError(err)
 		}
-		return cc.publish(req.Op)
+		resp, e := cc.publish(req.Op)
+		if req.Op == wire.CeremonyFinish {
+			cc.release(s) // B may still download the final transcript
+		}
+		return resp, e
 	}
 	return nil, wire.Errorf(wire.CodeBadRequest, "unknown ceremony op %d", req.Op)
 }
@@ -197,11 +208,19 @@ func (cc *ceremonyConn) put(req *wire.CeremonyRequest, s *LoRAServer) error {
 	return nil
 }
 
-// release frees what the connection's ceremony holds.
+// release frees what the connection's ceremony holds: the upload buffer
+// and the server's ceremony slot.
 func (cc *ceremonyConn) release(s *LoRAServer) {
-	if cc != nil && cc.in != nil {
+	if cc == nil {
+		return
+	}
+	if cc.in != nil {
 		s.releaseBuffer(int64(len(cc.in)))
 		cc.in = nil
+	}
+	if cc.slot {
+		cc.slot = false
+		<-s.ceremonySem
 	}
 }
 
@@ -213,17 +232,6 @@ func (s *LoRAServer) servesShape(shape circuits.Shape) bool {
 		}
 	}
 	return false
-}
-
-// heavy runs one CPU-heavy ceremony step, one at a time per server.
-func (s *LoRAServer) heavy(f func() error) error {
-	select {
-	case s.ceremonySem <- struct{}{}:
-	case <-s.ctx.Done():
-		return errors.New("server: shutting down")
-	}
-	defer func() { <-s.ceremonySem }()
-	return f()
 }
 
 // rekey replaces, for sessions opened from now on, the announcement of the

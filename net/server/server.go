@@ -38,7 +38,7 @@ type LoRAServer struct {
 	proveSem chan struct{}
 	// loadSem bounds the session records loaded at once by end_inference.
 	loadSem chan struct{}
-	// ceremonySem runs one heavy key-ceremony step at a time.
+	// ceremonySem is the slot of the one key ceremony run at a time.
 	ceremonySem chan struct{}
 
 	mu           sync.Mutex
