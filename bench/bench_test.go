@@ -209,6 +209,19 @@ func TestSummaryRatios(t *testing.T) {
 	}
 }
 
+func TestKernelSizes(t *testing.T) {
+	f := Full()
+	if got := f.kernelSizes(CPU, f.MSMLogN); len(got) != 13 || got[12] != 22 {
+		t.Errorf("cpu sizes %v", got)
+	}
+	if got := f.kernelSizes(GPU, f.MSMLogN); len(got) != 17 || got[16] != 26 || len(f.MSMLogN) != 13 {
+		t.Errorf("gpu sizes %v (table %v)", got, f.MSMLogN)
+	}
+	if q := Quick(); len(q.kernelSizes(GPU, q.NTTLogN)) != len(q.NTTLogN) {
+		t.Error("quick table extended on gpu")
+	}
+}
+
 func TestMedian(t *testing.T) {
 	for _, c := range []struct {
 		in   []float64

@@ -71,12 +71,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		switch suite {
 		case "msm":
-			rep.MSM = RunMSM(cfg.Backend, sc.MSMLogN)
+			rep.MSM = RunMSM(cfg.Backend, sc.kernelSizes(cfg.Backend, sc.MSMLogN))
 			for _, r := range rep.MSM {
 				logf("msm 2^%d: %s %.4fs", r.LogN, r.Status, r.Seconds)
 			}
 		case "ntt":
-			rep.NTT = RunNTT(cfg.Backend, sc.NTTLogN)
+			rep.NTT = RunNTT(cfg.Backend, sc.kernelSizes(cfg.Backend, sc.NTTLogN))
 			for _, r := range rep.NTT {
 				logf("ntt 2^%d: %s %.4fs", r.LogN, r.Status, r.Seconds)
 			}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/zklora/zklora/circuits"
@@ -20,10 +21,13 @@ func (m Module) Params() int { return m.Shape.D*m.Shape.R + m.Shape.R*m.Shape.O 
 // Scenarios is one scenario table: what each suite runs.
 type Scenarios struct {
 	Name    string
-	MSMLogN []int    // MSM sizes 2^k
-	NTTLogN []int    // NTT sizes 2^k
-	Modules []Module // shapes for matmul and prove
-	Tokens  []int    // token counts T for matmul and the statement
+	MSMLogN []int // MSM sizes 2^k
+	NTTLogN []int // NTT sizes 2^k
+	// GPULogNMax, where above the largest MSM and NTT size, extends both
+	// up to 2^GPULogNMax on the gpu backend.
+	GPULogNMax int
+	Modules    []Module // shapes for matmul and prove
+	Tokens     []int    // token counts T for matmul and the statement
 	// HeadlineTokens are the token counts of the session prove rows of
 	// Modules[0], the headline shape in the quick and full tables (every
 	// other module is proven at Tokens[0]): the session circuit does not
@@ -83,7 +87,7 @@ func span(lo, hi int) []int {
 func Full() Scenarios {
 	h := Headline()
 	return Scenarios{
-		Name: "full", MSMLogN: span(10, 22), NTTLogN: span(10, 22),
+		Name: "full", MSMLogN: span(10, 22), NTTLogN: span(10, 22), GPULogNMax: 26,
 		Modules: AllModules(), Tokens: []int{16, 256, 4096}, HeadlineTokens: []int{16, 256, 4096},
 		NaiveT: 16, NaiveShape: &h, NaivePairs: 5, NaiveBudget: 2 * time.Minute,
 		VerifyN:    []int{8, 24},
@@ -131,4 +135,17 @@ func ScenariosByName(name string) (Scenarios, error) {
 		return Full(), nil
 	}
 	return Scenarios{}, fmt.Errorf("unknown scenario table %q (want smoke, quick or full)", name)
+}
+
+// kernelSizes returns the sizes 2^k of a kernel suite on backend: logN,
+// extended up to GPULogNMax on the gpu backend.
+func (sc Scenarios) kernelSizes(backend string, logN []int) []int {
+	out := slices.Clone(logN)
+	if backend != GPU || len(out) == 0 {
+		return out
+	}
+	for k := slices.Max(out) + 1; k <= sc.GPULogNMax; k++ {
+		out = append(out, k)
+	}
+	return out
 }
