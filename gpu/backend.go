@@ -91,7 +91,7 @@ func Select(name string) (Choice, error) {
 		return Choice{Backend: CPU{}, Requested: name, Reason: "no usable GPU: " + err.Error()}, nil
 	}
 	if errors.Is(err, ErrGPUNotCompiled) {
-		return Choice{}, fmt.Errorf("--backend gpu: this binary has no GPU support; build it with `make gpu` on a CUDA host (docs/GPU.md): %w", err)
+		return Choice{}, fmt.Errorf("--backend gpu: %w", err)
 	}
 	return Choice{}, fmt.Errorf("--backend gpu: %w (run `zklora doctor`; docs/GPU.md)", err)
 }

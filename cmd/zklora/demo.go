@@ -14,6 +14,7 @@ import (
 )
 
 type demoOptions struct {
+	backend   backendFlag
 	preset    string
 	text      string
 	combine   string
@@ -47,6 +48,7 @@ func newCmdDemo() *cobra.Command {
 	f.StringVar(&o.keyDir, "keys", defaultKeyDir(), "key store directory")
 	f.StringVar(&o.keep, "out", "", "keep the artifacts and transcript in this directory (default: a temporary one, removed)")
 	f.BoolVar(&o.asJSON, "json", false, "print a JSON summary")
+	o.backend.add(f)
 	return cmd
 }
 
@@ -120,8 +122,14 @@ func demoSyntheticRun(cmd *cobra.Command, o *demoOptions) error {
 	res := &demoResult{Mode: "synthetic", SessionID: syn.Transcript.SessionID, InferenceS: time.Since(t0).Seconds()}
 	bar := newProgressBar(errw, "proving", o.modules, quiet)
 	t1 := time.Now()
+	eng, freeEngine, err := o.backend.engine(errw, quiet)
+	if err != nil {
+		return err
+	}
+	defer freeEngine()
 	if _, err := session.ProveSession(cmd.Context(), dir+"/artifacts", syn.Transcript, syn.Secrets, ks, session.ProveOptions{
 		Progress: func(done, total int, module string) { bar.Set(done, module) },
+		Engine:   eng,
 	}); err != nil {
 		return err
 	}

@@ -75,9 +75,14 @@ func demoLoopbackRun(cmd *cobra.Command, o *demoOptions) error {
 	if err != nil {
 		return err
 	}
+	eng, freeEngine, err := o.backend.engine(errw, quiet)
+	if err != nil {
+		return err
+	}
+	defer freeEngine()
 	srv, err := server.New(server.Config{
 		Identity: id, Modules: ad.Modules, OutDir: aOut,
-		Prove: ad.ProveFunc(session.ProveOptions{}), Logger: slog.New(slog.DiscardHandler),
+		Prove: ad.ProveFunc(session.ProveOptions{Engine: eng}), Logger: slog.New(slog.DiscardHandler),
 		Ceremony: serverCeremony(store, ks, ad),
 	})
 	if err != nil {

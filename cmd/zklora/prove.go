@@ -15,6 +15,7 @@ import (
 )
 
 type proveOptions struct {
+	backend       backendFlag
 	synthetic     bool
 	shape         string
 	tokens        int
@@ -50,6 +51,7 @@ func newCmdProve() *cobra.Command {
 	o.nats.addFlags(cmd, true)
 	f.BoolVar(&o.asJSON, "json", false, "print a JSON summary")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress output")
+	o.backend.add(f)
 	_ = cmd.MarkFlagRequired("out")
 	_ = cmd.MarkFlagRequired("transcript-out")
 	return cmd
@@ -93,6 +95,12 @@ func proveRun(cmd *cobra.Command, o *proveOptions) error {
 	}
 	tSession := time.Since(t1)
 	proveOpts := session.ProveOptions{Workers: o.workers}
+	eng, freeEngine, err := o.backend.engine(errw, o.quiet)
+	if err != nil {
+		return err
+	}
+	defer freeEngine()
+	proveOpts.Engine = eng
 	if o.nats.url != "" {
 		// An embedded server's files live only as long as this command.
 		store, err := os.MkdirTemp("", "zklora-jetstream-")

@@ -23,6 +23,7 @@ import (
 )
 
 type serveOptions struct {
+	backend         backendFlag
 	host            string
 	port            int
 	base            string
@@ -70,6 +71,7 @@ that module's ΔW = A·B exactly. --row-budget caps the rows of each module per 
 	o.nats.addFlags(cmd, true)
 	f.BoolVar(&o.asJSON, "json", false, "print the listening address and fingerprint as one JSON line")
 	f.BoolVar(&o.verbose, "verbose", false, "log sessions on stderr")
+	o.backend.add(f)
 	_ = cmd.MarkFlagRequired("base")
 	_ = cmd.MarkFlagRequired("adapter")
 	_ = cmd.MarkFlagRequired("out")
@@ -127,6 +129,12 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	}
 	proveOpts := session.ProveOptions{}
+	eng, freeEngine, err := o.backend.engine(cmd.ErrOrStderr(), o.asJSON)
+	if err != nil {
+		return err
+	}
+	defer freeEngine()
+	proveOpts.Engine = eng
 	var pq *proofQueue
 	if o.nats.url != "" {
 		if o.nats.listen != "" && o.nats.tokenFile == "" {

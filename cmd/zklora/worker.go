@@ -19,6 +19,7 @@ import (
 )
 
 type workerOptions struct {
+	backend     backendFlag
 	nats        natsOptions
 	base        string
 	adapter     string
@@ -64,6 +65,7 @@ and proves only tasks authenticated with the module's salt.`,
 	f.Uint64Var(&o.seed, "seed", 1, "with --synthetic: random seed")
 	f.BoolVar(&o.asJSON, "json", false, "print the worker's start and final counts as JSON lines")
 	f.BoolVar(&o.verbose, "verbose", false, "log tasks on stderr")
+	o.backend.add(f)
 	return cmd
 }
 
@@ -115,7 +117,12 @@ func workerRun(cmd *cobra.Command, o *workerOptions) error {
 		return err
 	}
 	defer nc.Close()
-	w, err := jobs.NewWorker(ctx, nc, o.nats.config(), jobs.WorkerOptions{Modules: modules, Keys: ks, Concurrency: o.concurrency, Name: o.name, Logger: logger})
+	eng, freeEngine, err := o.backend.engine(cmd.ErrOrStderr(), o.asJSON)
+	if err != nil {
+		return err
+	}
+	defer freeEngine()
+	w, err := jobs.NewWorker(ctx, nc, o.nats.config(), jobs.WorkerOptions{Modules: modules, Keys: ks, Concurrency: o.concurrency, Name: o.name, Logger: logger, Engine: eng})
 	if err != nil {
 		return err
 	}

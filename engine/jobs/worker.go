@@ -47,6 +47,8 @@ type WorkerOptions struct {
 	Name string
 	// Logger receives operational logs (nil: discarded).
 	Logger *slog.Logger
+	// Engine proves the tasks (CPU or GPU); nil means the CPU.
+	Engine prover.Engine
 }
 
 // WorkerStats counts what a worker did with the tasks it took.
@@ -100,7 +102,9 @@ func NewWorker(ctx context.Context, nc *nats.Conn, cfg Config, opts WorkerOption
 	if err != nil {
 		return nil, err
 	}
-	return &Worker{q: q, opts: opts, log: opts.Logger.With("worker", opts.Name), prove: prover.Prove, fetchWait: 10 * time.Second}, nil
+	return &Worker{q: q, opts: opts, log: opts.Logger.With("worker", opts.Name), prove: func(keys *prover.Keys, st circuits.Statement, A, B []int16, salt prover.Salt) (*prover.Proof, error) {
+		return prover.ProveWith(opts.Engine, keys, st, A, B, salt)
+	}, fetchWait: 10 * time.Second}, nil
 }
 
 // Stats returns what the worker has done so far.
