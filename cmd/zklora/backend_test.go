@@ -36,3 +36,21 @@ func TestBackendFlag(t *testing.T) {
 		t.Fatalf("--backend auto: engine %v, err %v, said %q", eng, err, w.String())
 	}
 }
+
+// TestDoctorReportsHost: doctor names the driver, the devices and the
+// ICICLE backend folder, and on a machine without a driver says so.
+func TestDoctorReportsHost(t *testing.T) {
+	t.Setenv("ICICLE_BACKEND_INSTALL_DIR", t.TempDir())
+	code, out, errb := runCLI(t, "doctor")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	for _, want := range []string{"Driver:", "Devices:", "ICICLE:      backend not found in"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out)
+		}
+	}
+	if gpu.DriverVersion() == "" && !strings.Contains(out, "no NVIDIA driver on this machine") {
+		t.Errorf("doctor does not say plainly that there is no GPU driver:\n%s", out)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 
@@ -29,6 +30,8 @@ type doctorReport struct {
 	GPUError  string    `json:"gpu_error,omitempty"`
 	GPUInfo   *gpu.Info `json:"gpu_info,omitempty"`
 	Backend   string    `json:"backend"` // what proving will use
+	Host      gpu.Host  `json:"host"`    // driver, devices and ICICLE backend, seen without GPU libraries
+	CGOLDFlag string    `json:"cgo_ldflags"`
 	Fix       []string  `json:"fix"`
 }
 
@@ -54,6 +57,13 @@ func diagnose() doctorReport {
 	}
 	if r.BuildTags == nil {
 		r.BuildTags = []string{}
+	}
+	r.Host, r.CGOLDFlag = gpu.ProbeHost(), os.Getenv("CGO_LDFLAGS")
+	switch {
+	case r.Host.Driver == "":
+		r.Fix = append(r.Fix, "no NVIDIA driver on this machine (/proc/driver/nvidia/version missing): GPU proving needs a CUDA host")
+	case !r.Host.BackendFound:
+		r.Fix = append(r.Fix, "no ICICLE CUDA backend in "+r.Host.BackendDir+": build it with `make gpu-backend` and set ICICLE_BACKEND_INSTALL_DIR (docs/GPU.md)")
 	}
 	info, err := gpu.Available()
 	switch {
@@ -98,6 +108,23 @@ func doctorRun(cmd *cobra.Command, o *doctorOptions) error {
 	fmt.Fprintf(out, "Go:          %s %s/%s (gnark %s)\n", r.GoVersion, r.OS, r.Arch, r.Gnark)
 	fmt.Fprintf(out, "Build tags:  %s (icicle compiled: %v, cuda compiled: %v)\n", tags, r.ICICLE, r.CUDA)
 	fmt.Fprintf(out, "CPU:         %s, %d cores\n", r.CPU, r.Cores)
+	driver, smi, devs := r.Host.Driver, r.Host.NvidiaSMI, strings.Join(r.Host.Devices, ", ")
+	if driver == "" {
+		driver = "none"
+	}
+	if smi == "" {
+		smi = "not on PATH"
+	}
+	if devs == "" {
+		devs = "none"
+	}
+	fmt.Fprintf(out, "Driver:      %s (nvidia-smi: %s)\n", driver, smi)
+	fmt.Fprintf(out, "Devices:     %s\n", devs)
+	found := "not found"
+	if r.Host.BackendFound {
+		found = "found"
+	}
+	fmt.Fprintf(out, "ICICLE:      backend %s in %s (ICICLE_BACKEND_INSTALL_DIR)\n", found, r.Host.BackendDir)
 	if r.GPUError != "" {
 		fmt.Fprintf(out, "GPU:         none — %s\n", r.GPUError)
 	} else {
