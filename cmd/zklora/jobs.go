@@ -18,7 +18,6 @@ import (
 
 	"github.com/zklora/zklora/engine/fsutil"
 	"github.com/zklora/zklora/engine/jobs"
-	"github.com/zklora/zklora/engine/session"
 )
 
 // natsOptions are the flags of distributed proving (engine/jobs), shared
@@ -198,14 +197,4 @@ func (q *proofQueue) Close() {
 	if q.embedded != nil {
 		q.embedded.Shutdown()
 	}
-}
-
-// syntheticModules is what a worker needs to prove a synthetic session.
-func syntheticModules(syn *session.Synthetic) map[string]jobs.Module {
-	out := make(map[string]jobs.Module, len(syn.Secrets))
-	for name, sec := range syn.Secrets {
-		m, _ := syn.Transcript.Module(name)
-		out[name] = jobs.Module{A: sec.A, B: sec.B, Salt: sec.Salt, Commitment: m.Commitment}
-	}
-	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zklora/zklora/circuits"
+	"github.com/zklora/zklora/engine/jobs"
 	"github.com/zklora/zklora/engine/prover"
 	"github.com/zklora/zklora/engine/session"
 )
@@ -108,7 +109,7 @@ func proveRun(cmd *cobra.Command, o *proveOptions) error {
 			return err
 		}
 		defer os.RemoveAll(store)
-		pq, err := openProofQueue(cmd.Context(), &o.nats, store, syntheticModules(syn), ks, slog.New(slog.DiscardHandler))
+		pq, err := openProofQueue(cmd.Context(), &o.nats, store, jobs.SyntheticModules(syn), ks, slog.New(slog.DiscardHandler))
 		if err != nil {
 			return err
 		}

@@ -93,7 +93,7 @@ func workerRun(cmd *cobra.Command, o *workerOptions) error {
 		if err != nil {
 			return err
 		}
-		modules, ks = syntheticModules(syn), store
+		modules, ks = jobs.SyntheticModules(syn), store
 	case o.base == "" || o.adapter == "" || o.aOut == "":
 		return usageError{errors.New("give --base, --adapter and --a-out (or --synthetic)")}
 	default:

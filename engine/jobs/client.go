@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -144,21 +143,4 @@ func (c *Client) ProveJobs(ctx context.Context, jobs []prover.Job, opts prover.M
 		left--
 	}
 	return proofs, nil
-}
-
-// hasProof reports whether the results stream holds a proof for key (the
-// last result stored under it is a proof).
-func (q *queue) hasProof(ctx context.Context, key string) (bool, error) {
-	m, err := q.results.GetLastMsgForSubject(ctx, q.resultSubject(key))
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	r, err := decodeResult(m.Data)
-	if err != nil {
-		return false, err
-	}
-	return r.Error == "" && r.Key == key, nil
 }

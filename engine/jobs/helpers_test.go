@@ -40,16 +40,6 @@ func synthetic(t testing.TB, ks session.KeySource, seed uint64, modules int) *se
 	return syn
 }
 
-// workerModules are the worker's view of a synthetic session's modules.
-func workerModules(syn *session.Synthetic) map[string]Module {
-	out := map[string]Module{}
-	for name, sec := range syn.Secrets {
-		m, _ := syn.Transcript.Module(name)
-		out[name] = Module{A: sec.A, B: sec.B, Salt: sec.Salt, Commitment: m.Commitment}
-	}
-	return out
-}
-
 // broker is an embedded server in a temporary directory.
 type broker struct {
 	t   *testing.T

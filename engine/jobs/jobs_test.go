@@ -46,8 +46,8 @@ func TestSessionProvenByWorkers(t *testing.T) {
 	ks := keyStore(t)
 	syn := synthetic(t, ks, 1, 5)
 	b := newBroker(t, "")
-	w1 := b.runWorker(WorkerOptions{Modules: workerModules(syn), Keys: ks, Name: "w1"}, nil)
-	w2 := b.runWorker(WorkerOptions{Modules: workerModules(syn), Keys: ks, Name: "w2"}, nil)
+	w1 := b.runWorker(WorkerOptions{Modules: SyntheticModules(syn), Keys: ks, Name: "w1"}, nil)
+	w2 := b.runWorker(WorkerOptions{Modules: SyntheticModules(syn), Keys: ks, Name: "w2"}, nil)
 	if err := proveVia(t, withTimeout(t, time.Minute), b.client(), syn, ks); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestIdempotentAcrossRestart(t *testing.T) {
 	syn := synthetic(t, ks, 2, 3)
 	b := newBroker(t, "")
 	ctx, stop := context.WithCancel(context.Background())
-	w, err := NewWorker(ctx, b.conn(), testCfg, WorkerOptions{Modules: workerModules(syn), Keys: ks})
+	w, err := NewWorker(ctx, b.conn(), testCfg, WorkerOptions{Modules: SyntheticModules(syn), Keys: ks})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestIdempotentAcrossRestart(t *testing.T) {
 	if err := proveVia(t, withTimeout(t, 30*time.Second), b.client(), syn, ks); err != nil {
 		t.Fatalf("proofs lost across a broker restart: %v", err)
 	}
-	w2 := b.runWorker(WorkerOptions{Modules: workerModules(syn), Keys: ks}, nil)
+	w2 := b.runWorker(WorkerOptions{Modules: SyntheticModules(syn), Keys: ks}, nil)
 	if s := waitStats(t, w2, func(s WorkerStats) bool { return s.Skipped >= 3 }); s.Skipped != 3 || s.Proven != 0 {
 		t.Fatalf("re-queued tasks of a proven session were proven again: %+v", s)
 	}
@@ -150,7 +150,7 @@ func TestWorkerKilledMidProof(t *testing.T) {
 	}
 	_ = cmd.Wait()
 	t0 := time.Now()
-	w := b.runWorker(WorkerOptions{Modules: workerModules(syn), Keys: ks, Name: "survivor"}, nil)
+	w := b.runWorker(WorkerOptions{Modules: SyntheticModules(syn), Keys: ks, Name: "survivor"}, nil)
 	if err := <-proved; err != nil {
 		t.Fatalf("the session was not proven after its worker died: %v", err)
 	}
@@ -177,7 +177,7 @@ func TestChildWorker(t *testing.T) {
 	seed, _ := strconv.Atoi(os.Getenv("ZKLORA_JOBS_SEED"))
 	n, _ := strconv.Atoi(os.Getenv("ZKLORA_JOBS_MODULES"))
 	syn := synthetic(t, st, uint64(seed), n)
-	w, err := NewWorker(context.Background(), nc, testCfg, WorkerOptions{Modules: workerModules(syn), Keys: st, Name: "child"})
+	w, err := NewWorker(context.Background(), nc, testCfg, WorkerOptions{Modules: SyntheticModules(syn), Keys: st, Name: "child"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestUnheldModuleFails(t *testing.T) {
 	syn := synthetic(t, ks, 4, 2)
 	other := synthetic(t, ks, 5, 2) // same module names, other weights and commitments
 	b := newBroker(t, "")
-	b.runWorker(WorkerOptions{Modules: workerModules(other), Keys: ks}, nil)
+	b.runWorker(WorkerOptions{Modules: SyntheticModules(other), Keys: ks}, nil)
 	err := proveVia(t, withTimeout(t, time.Minute), b.client(), syn, ks)
 	if err == nil || !strings.Contains(err.Error(), "no worker holds module") {
 		t.Fatalf("want a failure naming the unheld module, got %v", err)
@@ -209,7 +209,7 @@ func TestUnsatisfiedFailsAtOnce(t *testing.T) {
 	ks := keyStore(t)
 	syn := synthetic(t, ks, 6, 1)
 	b := newBroker(t, "")
-	w := b.runWorker(WorkerOptions{Modules: workerModules(syn), Keys: ks}, nil)
+	w := b.runWorker(WorkerOptions{Modules: SyntheticModules(syn), Keys: ks}, nil)
 	job := jobOf(t, syn, ks)
 	job.Statement.Zbar.SetUint64(12345)
 	_, err := b.client().ProveJobs(withTimeout(t, time.Minute), []prover.Job{job}, prover.ManyOptions{})
@@ -256,7 +256,7 @@ func TestForgedTaskDropped(t *testing.T) {
 	if _, err := c.q.js.Publish(context.Background(), c.q.jobsSubject, raw); err != nil {
 		t.Fatal(err)
 	}
-	w := b.runWorker(WorkerOptions{Modules: workerModules(syn), Keys: ks}, nil)
+	w := b.runWorker(WorkerOptions{Modules: SyntheticModules(syn), Keys: ks}, nil)
 	if s := waitStats(t, w, func(s WorkerStats) bool { return s.Dropped >= 1 }); s.Dropped != 1 || s.Proven != 0 {
 		t.Fatalf("forged task: %+v", s)
 	}

@@ -150,3 +150,20 @@ func openQueue(ctx context.Context, nc *nats.Conn, cfg Config) (*queue, error) {
 
 // resultSubject is where the results of task key go.
 func (q *queue) resultSubject(key string) string { return q.resultsPrefix + key }
+
+// hasProof reports whether the results stream holds a proof for key (the
+// last result stored under it is a proof).
+func (q *queue) hasProof(ctx context.Context, key string) (bool, error) {
+	m, err := q.results.GetLastMsgForSubject(ctx, q.resultSubject(key))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	r, err := decodeResult(m.Data)
+	if err != nil {
+		return false, err
+	}
+	return r.Error == "" && r.Key == key, nil
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/zklora/zklora/circuits"
 	"github.com/zklora/zklora/engine/prover"
+	"github.com/zklora/zklora/engine/session"
 )
 
 // Module is what a worker needs to prove one of A's modules: its secret
@@ -26,6 +27,17 @@ type Module struct {
 	A, B       []int16
 	Salt       prover.Salt
 	Commitment []byte
+}
+
+// SyntheticModules is what a worker needs to prove a synthetic session
+// (engine/session.NewSynthetic): its weights, salts and commitments.
+func SyntheticModules(syn *session.Synthetic) map[string]Module {
+	out := make(map[string]Module, len(syn.Secrets))
+	for name, sec := range syn.Secrets {
+		m, _ := syn.Transcript.Module(name)
+		out[name] = Module{A: sec.A, B: sec.B, Salt: sec.Salt, Commitment: m.Commitment}
+	}
+	return out
 }
 
 // KeySource returns the proving keys of a shape (engine/session.KeySource).
