@@ -26,6 +26,7 @@ type demoOptions struct {
 	keyDir    string
 	keep      string
 	asJSON    bool
+	devKeys   bool
 }
 
 func newCmdDemo() *cobra.Command {
@@ -40,6 +41,7 @@ func newCmdDemo() *cobra.Command {
 	f.StringVar(&o.preset, "preset", "tiny", "fixture model: tiny or distilgpt2 (generated, seeded random weights)")
 	f.StringVar(&o.text, "text", demoText, "text B runs the model on")
 	f.StringVar(&o.combine, "combine", "add_delta", "combine mode: add_delta or replace")
+	f.BoolVar(&o.devKeys, "dev-keys", false, "skip the key ceremonies: use the keys in the store, dev keys made on first use (fast; for testing only)")
 	f.BoolVar(&o.synthetic, "synthetic", false, "instead: one process plays both parties of a synthetic session (no model, no network)")
 	f.StringVar(&o.shape, "shape", "768x8x2304", "with --synthetic: module shape DxRxO")
 	f.IntVar(&o.tokens, "tokens", 64, "with --synthetic: rows per module")
