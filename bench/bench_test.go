@@ -245,12 +245,14 @@ func TestPublishedProofFor(t *testing.T) {
 	}
 }
 
-// TestQuick runs the real --quick table and checks the acceptance targets
-// of issue 7 on this machine. It takes about two minutes, so it runs only
-// with ZKLORA_BENCH_QUICK=1 and never under -short.
+// TestQuick runs the real --quick table once (CI's smoke run of
+// `zklora bench --quick`, about a minute or two on 2 cores) and checks its
+// structure. Speed is not asserted by default: with ZKLORA_BENCH_QUICK=1 it
+// also checks issue 7's targets on this machine (naive/session at T=16 ≥ 8,
+// limit ratio ≤ 2). Skipped under -short.
 func TestQuick(t *testing.T) {
-	if testing.Short() || os.Getenv("ZKLORA_BENCH_QUICK") == "" {
-		t.Skip("set ZKLORA_BENCH_QUICK=1 to run the --quick table")
+	if testing.Short() {
+		t.Skip("the --quick table takes a minute or two")
 	}
 	t0 := time.Now()
 	rep, err := Run(context.Background(), Config{Backend: CPU, Scenarios: Quick()})
@@ -259,10 +261,16 @@ func TestQuick(t *testing.T) {
 	}
 	checkOutputs(t, rep)
 	t.Logf("quick took %s; summary %+v", time.Since(t0), rep.Summary)
+	if rep.Summary.NaiveOverSession <= 0 || rep.Summary.LimitRatio <= 0 {
+		t.Fatalf("summary ratios missing: %+v", rep.Summary)
+	}
+	if os.Getenv("ZKLORA_BENCH_QUICK") == "" {
+		return
+	}
 	if rep.Summary.NaiveOverSession < 8 {
 		t.Errorf("naive/session at T=16 = %.2f, want ≥ 8", rep.Summary.NaiveOverSession)
 	}
-	if rep.Summary.LimitRatio > 2 || rep.Summary.LimitRatio <= 0 {
-		t.Errorf("limit ratio = %.2f, want in (0, 2]", rep.Summary.LimitRatio)
+	if rep.Summary.LimitRatio > 2 {
+		t.Errorf("limit ratio = %.2f, want ≤ 2", rep.Summary.LimitRatio)
 	}
 }
