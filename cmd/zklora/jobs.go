@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -18,13 +19,15 @@ import (
 
 	"github.com/zklora/zklora/engine/fsutil"
 	"github.com/zklora/zklora/engine/jobs"
+	"github.com/zklora/zklora/engine/prover"
 )
 
 // natsOptions are the flags of distributed proving (engine/jobs), shared
 // by serve and prove (which queue proofs) and worker (which proves them).
 type natsOptions struct {
-	url          string // serve, prove: "", "embedded" or a URL; worker: a URL
+	url          string // serve, prove: "none" (or ""), "embedded" or a URL; worker: a URL
 	listen       string // embedded only
+	data         string // serve: the embedded server's store (default --out/jetstream)
 	tokenFile    string
 	creds        string
 	ca           string
@@ -34,15 +37,35 @@ type natsOptions struct {
 	localProvers int // serve, prove
 }
 
-// addFlags registers the flags; queueing is true for serve and prove.
-func (o *natsOptions) addFlags(cmd *cobra.Command, queueing bool) {
+// Which command registers the NATS flags.
+const (
+	natsForServe  = iota // queue by default: embedded server, local workers
+	natsForProve         // queue only when asked (--nats)
+	natsForWorker        // take tasks: --nats URL required
+)
+
+// addFlags registers the flags of cmd (natsForServe, natsForProve or
+// natsForWorker).
+func (o *natsOptions) addFlags(cmd *cobra.Command, mode int) {
 	f := cmd.Flags()
-	if queueing {
-		f.StringVar(&o.url, "nats", "", `prove through NATS JetStream: "embedded" (a server inside this process) or a server/cluster URL; empty: prove in this process`)
+	switch mode {
+	case natsForServe:
+		f.StringVar(&o.url, "nats", "embedded", `where proofs are queued: "embedded" (a NATS JetStream server inside this process, files under --data), a server/cluster URL, or "none" (prove in this process, no queue)`)
+		f.StringVar(&o.data, "data", "", "the embedded NATS server's JetStream store: queued tasks and results survive restarts here (default --out/jetstream)")
+		f.StringVar(&o.listen, "nats-listen", "", `with --nats embedded: HOST:PORT where remote workers connect (token required); empty: no listener`)
+		// --local-provers is the old name of --workers, hidden (a
+		// deprecation notice would go to stdout and break --json); it is
+		// registered first so that --workers' default stands.
+		f.IntVar(&o.localProvers, "local-provers", runtime.NumCPU(), "old name of --workers")
+		_ = f.MarkHidden("local-provers")
+		f.IntVar(&o.localProvers, "workers", runtime.NumCPU(), "proofs at once by the worker inside this process (0: only remote workers prove)")
+		f.StringVar(&o.tokenFile, "nats-token-file", "", "file holding the NATS token (with --nats-listen: created if missing; default --out/secrets/nats.token)")
+	case natsForProve:
+		f.StringVar(&o.url, "nats", "", `prove through NATS JetStream: "embedded" (a server inside this process) or a server/cluster URL; empty or "none": prove in this process`)
 		f.StringVar(&o.listen, "nats-listen", "", `with --nats embedded: HOST:PORT where remote workers connect (token required); empty: no listener`)
 		f.IntVar(&o.localProvers, "local-provers", 1, "with --nats: proofs at once by a worker inside this process (0: only remote workers prove)")
-		f.StringVar(&o.tokenFile, "nats-token-file", "", "file holding the NATS token (with --nats-listen: created if missing; default for serve: --out/secrets/nats.token)")
-	} else {
+		f.StringVar(&o.tokenFile, "nats-token-file", "", "file holding the NATS token (with --nats-listen: created if missing)")
+	default:
 		f.StringVar(&o.url, "nats", "", "NATS server or cluster URL that A's tasks are queued on (required)")
 		f.StringVar(&o.tokenFile, "nats-token-file", "", "file holding the NATS token (the embedded server's: A's --out/secrets/nats.token)")
 		_ = cmd.MarkFlagRequired("nats")
@@ -53,6 +76,10 @@ func (o *natsOptions) addFlags(cmd *cobra.Command, queueing bool) {
 	f.DurationVar(&o.ackWait, "nats-ack-wait", jobs.DefaultAckWait, "a task held by a worker that stopped reporting progress for this long goes to another")
 	f.IntVar(&o.maxAttempts, "nats-max-attempts", jobs.DefaultMaxAttempts, "deliveries of a task before it fails the session")
 }
+
+// queueing reports whether proofs go through a queue (--nats is neither
+// empty nor "none").
+func (o *natsOptions) queueing() bool { return o.url != "" && o.url != "none" }
 
 func (o *natsOptions) config() jobs.Config {
 	return jobs.Config{Namespace: o.namespace, AckWait: o.ackWait, MaxAttempts: o.maxAttempts}
@@ -112,9 +139,9 @@ type proofQueue struct {
 // openProofQueue opens the queue of o. storeDir holds an embedded server's
 // JetStream files. If o.localProvers > 0, a worker with modules and ks
 // proves in this process until Close.
-func openProofQueue(ctx context.Context, o *natsOptions, storeDir string, modules map[string]jobs.Module, ks jobs.KeySource, logger *slog.Logger) (*proofQueue, error) {
+func openProofQueue(ctx context.Context, o *natsOptions, storeDir string, modules map[string]jobs.Module, ks jobs.KeySource, eng prover.Engine, logger *slog.Logger) (*proofQueue, error) {
 	if o.localProvers < 0 {
-		return nil, usageError{fmt.Errorf("--local-provers %d", o.localProvers)}
+		return nil, usageError{fmt.Errorf("--workers %d", o.localProvers)}
 	}
 	if o.listen != "" && o.url != "embedded" {
 		return nil, usageError{errors.New("--nats-listen needs --nats embedded")}
@@ -164,7 +191,7 @@ func openProofQueue(ctx context.Context, o *natsOptions, storeDir string, module
 		var wnc *nats.Conn
 		var w *jobs.Worker
 		if wnc, err = connect("zklora-local-worker"); err == nil {
-			w, err = jobs.NewWorker(ctx, wnc, o.config(), jobs.WorkerOptions{Modules: modules, Keys: ks, Concurrency: o.localProvers, Name: "local", Logger: logger})
+			w, err = jobs.NewWorker(ctx, wnc, o.config(), jobs.WorkerOptions{Modules: modules, Keys: ks, Concurrency: o.localProvers, Name: "local", Logger: logger, Engine: eng})
 		}
 		if err == nil {
 			wctx, cancel := context.WithCancel(context.Background())

@@ -49,7 +49,7 @@ func newCmdProve() *cobra.Command {
 	f.StringVar(&o.transcriptOut, "transcript-out", "", "file for B's transcript (required)")
 	f.StringVar(&o.keyDir, "keys", defaultKeyDir(), "key store directory (dev keys are created there on first use)")
 	f.IntVar(&o.workers, "workers", 0, "parallel proofs (0: CPU count)")
-	o.nats.addFlags(cmd, true)
+	o.nats.addFlags(cmd, natsForProve)
 	f.BoolVar(&o.asJSON, "json", false, "print a JSON summary")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress output")
 	o.backend.add(f)
@@ -102,14 +102,14 @@ func proveRun(cmd *cobra.Command, o *proveOptions) error {
 	}
 	defer freeEngine()
 	proveOpts.Engine = eng
-	if o.nats.url != "" {
+	if o.nats.queueing() {
 		// An embedded server's files live only as long as this command.
 		store, err := os.MkdirTemp("", "zklora-jetstream-")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(store)
-		pq, err := openProofQueue(cmd.Context(), &o.nats, store, jobs.SyntheticModules(syn), ks, slog.New(slog.DiscardHandler))
+		pq, err := openProofQueue(cmd.Context(), &o.nats, store, jobs.SyntheticModules(syn), ks, eng, slog.New(slog.DiscardHandler))
 		if err != nil {
 			return err
 		}

@@ -52,7 +52,14 @@ but were not proven.
 
 Each answer reveals x·ΔW for B's input x: about d independent rows of a module recover
 that module's ΔW = A·B exactly. --row-budget caps the rows of each module per session,
---client-row-budget per client over all its sessions (by TLS identity and by address).`,
+--client-row-budget per client over all its sessions (by TLS identity and by address).
+
+Proofs go through a NATS JetStream work queue: by default a server inside this
+process (its files under --data, default --out/jetstream) and --workers local proofs
+at once (default: the CPU count). A task accepted survives a restart of serve, of a
+worker or of the server. --nats-listen lets 'zklora worker' join from other hosts;
+--nats URL uses an existing NATS cluster instead; --nats none proves in this process
+without a queue.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return serveRun(cmd, o) },
 	}
@@ -68,7 +75,7 @@ that module's ΔW = A·B exactly. --row-budget caps the rows of each module per 
 	f.Int64Var(&o.rowBudget, "row-budget", server.DefaultRowBudget, "most rows of each module one session may send (negative: no limit)")
 	f.Int64Var(&o.clientRowBudget, "client-row-budget", 0, "most rows of each module one client may send over all sessions (0: no limit)")
 	f.IntVar(&o.proveWorkers, "prove-workers", 1, "sessions proven at the same time")
-	o.nats.addFlags(cmd, true)
+	o.nats.addFlags(cmd, natsForServe)
 	f.BoolVar(&o.asJSON, "json", false, "print the listening address and fingerprint as one JSON line")
 	f.BoolVar(&o.verbose, "verbose", false, "log sessions on stderr")
 	o.backend.add(f)
@@ -136,15 +143,24 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 	defer freeEngine()
 	proveOpts.Engine = eng
 	var pq *proofQueue
-	if o.nats.url != "" {
+	if o.nats.queueing() {
 		if o.nats.listen != "" && o.nats.tokenFile == "" {
 			o.nats.tokenFile = filepath.Join(o.out, "secrets", "nats.token")
 		}
-		if pq, err = openProofQueue(cmd.Context(), &o.nats, filepath.Join(o.out, "jetstream"), ad.WorkerModules(), ad.Keys, logger); err != nil {
+		data := o.nats.data
+		if data == "" {
+			data = filepath.Join(o.out, "jetstream")
+		}
+		if o.nats.url != "embedded" && o.nats.data != "" {
+			return usageError{errors.New("--data is the embedded server's store: it needs --nats embedded")}
+		}
+		if pq, err = openProofQueue(cmd.Context(), &o.nats, data, ad.WorkerModules(), ad.Keys, eng, logger); err != nil {
 			return err
 		}
 		defer pq.Close() // after the server's shutdown below
 		proveOpts.Runner = pq.Client
+	} else if o.nats.data != "" || o.nats.listen != "" {
+		return usageError{errors.New("--data and --nats-listen need --nats embedded")}
 	}
 	srv, err := server.New(server.Config{
 		Identity: id, Modules: ad.Modules, OutDir: o.out,

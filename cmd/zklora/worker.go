@@ -51,7 +51,7 @@ and proves only tasks authenticated with the module's salt.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return workerRun(cmd, o) },
 	}
-	o.nats.addFlags(cmd, false)
+	o.nats.addFlags(cmd, natsForWorker)
 	f := cmd.Flags()
 	f.StringVar(&o.base, "base", "", "base model directory (its config.json describes the modules)")
 	f.StringVar(&o.adapter, "adapter", "", "A's PEFT LoRA adapter directory")

@@ -64,7 +64,7 @@ func TestServeWithRemoteWorker(t *testing.T) {
 	base, adapter := writeTinyFixture(t, dir)
 	keys, aOut := filepath.Join(dir, "keys"), filepath.Join(dir, "a")
 	info := startServe(t, "--base", base, "--adapter", adapter, "--out", aOut, "--keys", keys,
-		"--nats", "embedded", "--nats-listen", "127.0.0.1:0", "--local-provers", "0")
+		"--nats-listen", "127.0.0.1:0", "--workers", "0")
 	if !strings.HasPrefix(info.NATS, "nats://127.0.0.1:") || info.NATSTokenFile != filepath.Join(aOut, "secrets", "nats.token") {
 		t.Fatalf("serve info %+v", info)
 	}

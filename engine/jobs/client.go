@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -123,7 +124,7 @@ func (c *Client) ProveJobs(ctx context.Context, jobs []prover.Job, opts prover.M
 			if md, merr := msg.Metadata(); merr == nil && md.Sequence.Stream <= staleBefore {
 				continue
 			}
-			return nil, fmt.Errorf("jobs: module %s: worker %s gave up after %d attempts: %s", j.Name, r.Worker, r.Attempt, r.Error)
+			return nil, &DeadLetterError{Module: j.Name, Key: key, Worker: r.Worker, Deliveries: r.Attempt, Reason: r.Error}
 		}
 		p, err := prover.DecodeProof(r.Proof)
 		if err == nil {
@@ -143,4 +144,25 @@ func (c *Client) ProveJobs(ctx context.Context, jobs []prover.Job, opts prover.M
 		left--
 	}
 	return proofs, nil
+}
+
+// DeadLetterError is the failure of a task that will not be retried: a
+// worker stored an error result for it, after it had been delivered
+// Config.MaxAttempts times or at once for a statement no retry can prove.
+// Its message is one line, shown by proof_status and by B.
+type DeadLetterError struct {
+	Module     string // the module the task proves
+	Key        string // the task's idempotent key
+	Worker     string // the worker that gave up
+	Deliveries uint64 // deliveries of the task, the last one included
+	Reason     string // the last attempt's error
+}
+
+func (e *DeadLetterError) Error() string {
+	return fmt.Sprintf("module %s: dead-lettered after %d deliveries (job %.16s…, worker %s): %s", e.Module, e.Deliveries, e.Key, e.Worker, oneLine(e.Reason))
+}
+
+// oneLine replaces line breaks by spaces.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -381,4 +382,49 @@ func TestListenerNeedsToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	nc.Close()
+}
+
+// TestAlwaysFailingDeadLetters: a task whose every attempt fails with an
+// error worth retrying (here the prover always reports one) is delivered
+// MaxAttempts times, then dead-lettered: the call fails with a
+// DeadLetterError whose one-line message names the module, the count and
+// the reason, and the task leaves the work queue.
+func TestAlwaysFailingDeadLetters(t *testing.T) {
+	ks := keyStore(t)
+	syn := synthetic(t, ks, 11, 1)
+	b := newBroker(t, "")
+	w := b.runWorker(WorkerOptions{Modules: SyntheticModules(syn), Keys: ks, Name: "flaky"}, func(w *Worker) {
+		w.prove = func(*prover.Keys, circuits.Statement, []int16, []int16, prover.Salt) (*prover.Proof, error) {
+			return nil, errors.New("out of GPU memory\n(simulated)")
+		}
+	})
+	c := b.client()
+	job := jobOf(t, syn, ks)
+	_, err := c.ProveJobs(withTimeout(t, time.Minute), []prover.Job{job}, prover.ManyOptions{})
+	var dl *DeadLetterError
+	if !errors.As(err, &dl) {
+		t.Fatalf("want a dead-letter error, got %v", err)
+	}
+	want := fmt.Sprintf("module %s: dead-lettered after %d deliveries", job.Name, testCfg.MaxAttempts)
+	if msg := err.Error(); !strings.HasPrefix(msg, want) || !strings.Contains(msg, "worker flaky): out of GPU memory (simulated)") || strings.Contains(msg, "\n") {
+		t.Fatalf("dead-letter message %q, want %q… naming the worker and the reason on one line", msg, want)
+	}
+	if s := waitStats(t, w, func(s WorkerStats) bool { return s.Failed >= 1 }); s.Failed != 1 || s.Retried != int64(testCfg.MaxAttempts-1) || s.Proven != 0 {
+		t.Fatalf("worker: %+v", s)
+	}
+	// The dead task is no longer queued.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info, err := c.q.jobs.Info(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.State.Msgs == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d tasks still queued after the dead letter", info.State.Msgs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
