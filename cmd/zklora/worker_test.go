@@ -132,3 +132,39 @@ func TestProveSyntheticThroughNATS(t *testing.T) {
 		t.Fatalf("--nats-listen with a URL: exit %d", code)
 	}
 }
+
+// TestServeDeadLetter: the only worker cannot prove A's tasks (it holds
+// other modules), so each task is dead-lettered after --nats-max-attempts
+// deliveries; proof_status reports it and B's infer exits non-zero with
+// that one-line reason.
+func TestServeDeadLetter(t *testing.T) {
+	dir := t.TempDir()
+	base, adapter := writeTinyFixture(t, dir)
+	keys, aOut, wKeys := filepath.Join(dir, "keys"), filepath.Join(dir, "a"), filepath.Join(dir, "wkeys")
+	queue := []string{"--nats-ack-wait", "1s", "--nats-max-attempts", "2"}
+	info := startServe(t, append([]string{"--base", base, "--adapter", adapter, "--out", aOut, "--keys", keys,
+		"--nats-listen", "127.0.0.1:0", "--workers", "0"}, queue...)...)
+	// A worker with a synthetic module of its own (its keys made by prove).
+	if code, _, stderr := runCLI(t, "prove", "--synthetic", "--shape", "8x2x6", "--tokens", "2", "--out", filepath.Join(dir, "p"),
+		"--transcript-out", filepath.Join(dir, "p.zklt"), "--keys", wKeys, "--quiet"); code != 0 {
+		t.Fatalf("prove: exit %d: %s", code, stderr)
+	}
+	stats := startWorker(t, append([]string{"--nats", info.NATS, "--nats-token-file", info.NATSTokenFile,
+		"--synthetic", "--shape", "8x2x6", "--keys", wKeys, "--name", "stranger"}, queue...)...)
+
+	_, port, _ := net.SplitHostPort(info.Addr)
+	code, _, stderr := runCLI(t, "infer", "--host-a", "127.0.0.1", "--port-a", port, "--base", base,
+		"--text", "Nobody proves this.", "--pin", info.Fingerprint, "--out", filepath.Join(dir, "b"), "--allow-dev-keys", "--quiet")
+	if code == 0 {
+		t.Fatal("infer succeeded with no worker able to prove")
+	}
+	msg := strings.TrimSpace(stderr)
+	if !strings.Contains(msg, "dead-lettered after 2 deliveries") || !strings.Contains(msg, "worker stranger") ||
+		!strings.Contains(msg, "no worker holds module") || strings.Count(msg, "\n") != 0 {
+		t.Fatalf("infer's error %q: want one line naming the dead letter, the worker and the reason", msg)
+	}
+	t.Logf("infer: %s", msg)
+	if s := stats(); s.Failed < 1 || s.Proven != 0 {
+		t.Fatalf("the worker: %+v", s)
+	}
+}
