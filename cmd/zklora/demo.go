@@ -3,12 +3,15 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/zklora/zklora/circuits"
+	"github.com/zklora/zklora/engine/jobs"
 	"github.com/zklora/zklora/engine/prover"
 	"github.com/zklora/zklora/engine/session"
 )
@@ -27,6 +30,7 @@ type demoOptions struct {
 	keep      string
 	asJSON    bool
 	devKeys   bool
+	workers   int
 }
 
 func newCmdDemo() *cobra.Command {
@@ -48,6 +52,7 @@ func newCmdDemo() *cobra.Command {
 	f.IntVar(&o.modules, "modules", 4, "with --synthetic: modules")
 	f.Uint64Var(&o.seed, "seed", 1, "random seed")
 	f.StringVar(&o.keyDir, "keys", defaultKeyDir(), "key store directory")
+	f.IntVar(&o.workers, "workers", 0, "prove through a NATS JetStream queue (an embedded server) with this many local workers; 0: prove in this process")
 	f.StringVar(&o.keep, "out", "", "keep the artifacts and transcript in this directory (default: a temporary one, removed)")
 	f.BoolVar(&o.asJSON, "json", false, "print a JSON summary")
 	o.backend.add(f)
@@ -73,12 +78,17 @@ type demoResult struct {
 	Calls      int      `json:"calls,omitempty"`
 	CallMeanMS float64  `json:"call_mean_ms,omitempty"`
 	FetchS     float64  `json:"fetch_s,omitempty"`
+	// Workers is the number of queue workers that proved (--workers).
+	Workers int `json:"workers,omitempty"`
 }
 
 // demoText is the demo's default input.
 const demoText = "Zero-knowledge proofs let a LoRA contributor show that every answer it gave came from the adapter it committed to."
 
 func demoRun(cmd *cobra.Command, o *demoOptions) error {
+	if o.workers < 0 {
+		return usageError{fmt.Errorf("--workers %d", o.workers)}
+	}
 	if o.synthetic {
 		return demoSyntheticRun(cmd, o)
 	}
@@ -129,10 +139,19 @@ func demoSyntheticRun(cmd *cobra.Command, o *demoOptions) error {
 		return err
 	}
 	defer freeEngine()
-	if _, err := session.ProveSession(cmd.Context(), dir+"/artifacts", syn.Transcript, syn.Secrets, ks, session.ProveOptions{
+	proveOpts := session.ProveOptions{
 		Progress: func(done, total int, module string) { bar.Set(done, module) },
 		Engine:   eng,
-	}); err != nil {
+	}
+	if o.workers > 0 {
+		pq, err := demoQueue(cmd, o, filepath.Join(dir, "jetstream"), jobs.SyntheticModules(syn), ks, eng)
+		if err != nil {
+			return err
+		}
+		defer pq.Close()
+		proveOpts.Runner, res.Workers = pq.Client, o.workers
+	}
+	if _, err := session.ProveSession(cmd.Context(), dir+"/artifacts", syn.Transcript, syn.Secrets, ks, proveOpts); err != nil {
 		return err
 	}
 	res.ProveS = time.Since(t1).Seconds()
@@ -147,6 +166,14 @@ func demoSyntheticRun(cmd *cobra.Command, o *demoOptions) error {
 		res.Out = o.keep
 	}
 	return demoPrint(cmd, o, res, rep)
+}
+
+// demoQueue opens the proof queue of --workers: an embedded NATS
+// JetStream server storing under storeDir, without a listener, and
+// o.workers proofs at once by a worker on it.
+func demoQueue(cmd *cobra.Command, o *demoOptions, storeDir string, modules map[string]jobs.Module, ks jobs.KeySource, eng prover.Engine) (*proofQueue, error) {
+	no := &natsOptions{url: "embedded", namespace: jobs.DefaultNamespace, ackWait: jobs.DefaultAckWait, maxAttempts: jobs.DefaultMaxAttempts, localProvers: o.workers}
+	return openProofQueue(cmd.Context(), no, storeDir, modules, ks, eng, slog.New(slog.DiscardHandler))
 }
 
 // demoPrint prints the summary and maps a rejected session to exit 3.

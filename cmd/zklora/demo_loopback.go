@@ -84,9 +84,19 @@ func demoLoopbackRun(cmd *cobra.Command, o *demoOptions) error {
 	if !o.devKeys {
 		cer = serverCeremony(store, ks, ad)
 	}
+	proveOpts := session.ProveOptions{Engine: eng}
+	if o.workers > 0 {
+		pq, err := demoQueue(cmd, o, filepath.Join(aOut, "jetstream"), ad.WorkerModules(), ad.Keys, eng)
+		if err != nil {
+			return err
+		}
+		defer pq.Close() // after the server's shutdown
+		proveOpts.Runner = pq.Client
+		say("A: proving through NATS JetStream (embedded, %s) with %d local workers", filepath.Join(aOut, "jetstream"), o.workers)
+	}
 	srv, err := server.New(server.Config{
 		Identity: id, Modules: ad.Modules, OutDir: aOut,
-		Prove: ad.ProveFunc(session.ProveOptions{Engine: eng}), Logger: slog.New(slog.DiscardHandler),
+		Prove: ad.ProveFunc(proveOpts), Logger: slog.New(slog.DiscardHandler),
 		Ceremony: cer,
 	})
 	if err != nil {
@@ -142,7 +152,7 @@ func demoLoopbackRun(cmd *cobra.Command, o *demoOptions) error {
 		Mode: "loopback", Loss: &loss, Proofs: ir.Proofs, Verified: ir.Verified, Failed: ir.Failed,
 		KeyMode: ir.KeyMode, SessionID: ir.SessionID, InferenceS: ir.InferenceS, ProveS: ir.ProveS,
 		VerifyS: ir.VerifyS, FetchS: ir.FetchS, Preset: o.preset, Combine: o.combine, Tokens: ir.Tokens,
-		Calls: ir.Calls, CallMeanMS: ir.CallMeanMS,
+		Calls: ir.Calls, CallMeanMS: ir.CallMeanMS, Workers: o.workers,
 	}
 	if o.keep != "" {
 		res.Out = o.keep

@@ -168,3 +168,20 @@ func TestServeDeadLetter(t *testing.T) {
 		t.Fatalf("the worker: %+v", s)
 	}
 }
+
+// TestDemoThroughQueue: demo --workers N proves through an embedded NATS
+// JetStream server with N local workers, loopback and synthetic.
+func TestDemoThroughQueue(t *testing.T) {
+	keys := t.TempDir()
+	m := checkDemoJSON(t, 6, "demo", "--dev-keys", "--workers", "2", "--keys", keys, "--json")
+	if m["mode"] != "loopback" || m["workers"] != float64(2) {
+		t.Fatalf("demo: %v", m)
+	}
+	m = checkDemoJSON(t, 3, "demo", "--synthetic", "--shape", "8x2x6", "--tokens", "4", "--modules", "3", "--workers", "2", "--keys", keys, "--json")
+	if m["mode"] != "synthetic" || m["workers"] != float64(2) {
+		t.Fatalf("demo: %v", m)
+	}
+	if code, _, _ := runCLI(t, "demo", "--workers", "-1", "--keys", keys); code != exitUsage {
+		t.Fatalf("--workers -1: exit %d", code)
+	}
+}
