@@ -137,7 +137,8 @@ func (c *Client) download(ctx context.Context, head *wire.CeremonyResponse) (*ce
 	if head.Total > wire.MaxCeremonyTranscript || head.Total == 0 {
 		return nil, fmt.Errorf("%w: ceremony transcript of %d bytes", ErrProtocol, head.Total)
 	}
-	buf := make([]byte, 0, head.Total)
+	// Memory grows with the bytes A actually sends, not with its claim.
+	buf := make([]byte, 0, min(head.Total, 64<<20))
 	for uint64(len(buf)) < head.Total {
 		r, err := expect[*wire.CeremonyResponse](c.roundTrip(ctx, &wire.CeremonyRequest{Op: wire.CeremonyGet, Offset: uint64(len(buf))}, false))
 		if err != nil {
