@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -85,6 +86,9 @@ func demoLoopbackRun(cmd *cobra.Command, o *demoOptions) error {
 		cer = serverCeremony(store, ks, ad)
 	}
 	proveOpts := session.ProveOptions{Engine: eng}
+	if o.workers > 0 && !o.devKeys {
+		return usageError{errors.New("--workers needs --dev-keys: queue workers keep the keys they started with, and the demo's key ceremonies replace them")}
+	}
 	if o.workers > 0 {
 		pq, err := demoQueue(cmd, o, filepath.Join(aOut, "jetstream"), ad.WorkerModules(), ad.Keys, eng)
 		if err != nil {

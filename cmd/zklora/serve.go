@@ -142,6 +142,15 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 	}
 	defer freeEngine()
 	proveOpts.Engine = eng
+	if o.ceremony && o.nats.queueing() {
+		// Queue workers keep the keys they started with; a ceremony
+		// replaces a shape's keys while serving, so A proves in process.
+		if cmd.Flags().Changed("nats") {
+			return usageError{errors.New("--ceremony proves in this process: queue workers keep the keys they started with; drop --nats (or restart serve with --nats after the ceremonies)")}
+		}
+		o.nats.url = "none"
+		fmt.Fprintln(cmd.ErrOrStderr(), "note: --ceremony: proving in this process, not through the queue (its workers would keep the keys they started with)")
+	}
 	var pq *proofQueue
 	if o.nats.queueing() {
 		if o.nats.listen != "" && o.nats.tokenFile == "" {
