@@ -155,8 +155,8 @@ func TestServeDeadLetter(t *testing.T) {
 	_, port, _ := net.SplitHostPort(info.Addr)
 	code, _, stderr := runCLI(t, "infer", "--host-a", "127.0.0.1", "--port-a", port, "--base", base,
 		"--text", "Nobody proves this.", "--pin", info.Fingerprint, "--out", filepath.Join(dir, "b"), "--allow-dev-keys", "--quiet")
-	if code == 0 {
-		t.Fatal("infer succeeded with no worker able to prove")
+	if code != exitFailure {
+		t.Fatalf("infer with no worker able to prove: exit %d, want %d", code, exitFailure)
 	}
 	msg := strings.TrimSpace(stderr)
 	if !strings.Contains(msg, "dead-lettered after 2 deliveries") || !strings.Contains(msg, "worker stranger") ||
