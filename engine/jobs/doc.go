@@ -10,7 +10,9 @@
 // never dropped silently: it ends in a proof, or in an error result once it
 // has been delivered Config.MaxAttempts times (every worker that took it
 // died, none holds its module or keys, or the weights do not satisfy the
-// statement), which fails the session with that reason.
+// statement), which fails the session with that reason: the Client returns
+// a DeadLetterError, whose one-line message A's server shows in
+// proof_status and B prints.
 //
 // Job keys are idempotent: a task's key is a hash of everything it proves
 // (module, circuit, verifying key, commitment, statement), so a session
