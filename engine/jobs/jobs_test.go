@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -426,5 +428,57 @@ func TestAlwaysFailingDeadLetters(t *testing.T) {
 			t.Fatalf("%d tasks still queued after the dead letter", info.State.Msgs)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestDuplicateCompletions: two workers completing the same task (each
+// storing a valid proof under its key) give the call one proof, the first
+// stored, and a session directory with one proof per module.
+func TestDuplicateCompletions(t *testing.T) {
+	ks := keyStore(t)
+	syn := synthetic(t, ks, 12, 1)
+	b := newBroker(t, "")
+	c := b.client()
+	job := jobOf(t, syn, ks)
+	_, key, err := encodeTask(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raws [][]byte
+	for i, w := range []string{"first", "second"} {
+		p, err := prover.Prove(job.Keys, job.Statement, job.A, job.B, job.Salt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := p.MarshalBinary()
+		raws = append(raws, raw)
+		body, _ := json.Marshal(resultWire{Version: resultVersion, Key: key, Proof: raw, Worker: w, Attempt: uint64(i + 1)})
+		if _, err := c.q.js.Publish(context.Background(), c.q.resultSubject(key), body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bytes.Equal(raws[0], raws[1]) {
+		t.Fatal("two proofs of the same job are equal: the test needs distinct completions")
+	}
+	proofs, err := c.ProveJobs(withTimeout(t, 30*time.Second), []prover.Job{job, job}, prover.ManyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range proofs {
+		raw, _ := p.MarshalBinary()
+		if !bytes.Equal(raw, raws[0]) {
+			t.Fatalf("job %d: not the first stored proof", i)
+		}
+	}
+	dir := t.TempDir()
+	if _, err := session.ProveSession(withTimeout(t, 30*time.Second), dir, syn.Transcript, syn.Secrets, ks, session.ProveOptions{Runner: c}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := os.ReadDir(filepath.Join(dir, "proofs"))
+	if len(files) != 1 {
+		t.Fatalf("%d proof files for one module", len(files))
+	}
+	if _, err := session.VerifyDir(dir, syn.Transcript, session.VerifyOptions{AllowDevKeys: true}); err != nil {
+		t.Fatal(err)
 	}
 }
