@@ -185,3 +185,28 @@ func TestDemoThroughQueue(t *testing.T) {
 		t.Fatalf("--workers -1: exit %d", code)
 	}
 }
+
+// TestServeQueueByDefault: serve with no NATS flag proves through its
+// embedded JetStream server, storing under --data; --nats none proves in
+// the process and takes no --data.
+func TestServeQueueByDefault(t *testing.T) {
+	dir := t.TempDir()
+	base, adapter := writeTinyFixture(t, dir)
+	keys, data := filepath.Join(dir, "keys"), filepath.Join(dir, "js")
+	info := startServe(t, "--base", base, "--adapter", adapter, "--out", filepath.Join(dir, "a"), "--keys", keys, "--data", data, "--workers", "2")
+	_, port, _ := net.SplitHostPort(info.Addr)
+	if code, _, stderr := runCLI(t, "infer", "--host-a", "127.0.0.1", "--port-a", port, "--base", base,
+		"--text", "Queued by default.", "--pin", info.Fingerprint, "--out", filepath.Join(dir, "b"), "--allow-dev-keys", "--quiet"); code != 0 {
+		t.Fatalf("infer: exit %d: %s", code, stderr)
+	}
+	if ents, err := os.ReadDir(filepath.Join(data, "jetstream")); err != nil || len(ents) == 0 {
+		t.Fatalf("no JetStream store under --data: %v %v", ents, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a", "jetstream")); err == nil {
+		t.Fatal("the store went to --out/jetstream despite --data")
+	}
+	if code, _, _ := runCLI(t, "serve", "--base", base, "--adapter", adapter, "--out", filepath.Join(dir, "a2"), "--keys", keys,
+		"--nats", "none", "--data", data); code != exitUsage {
+		t.Fatalf("--nats none --data: exit %d", code)
+	}
+}
