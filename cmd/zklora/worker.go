@@ -40,7 +40,8 @@ func newCmdWorker() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "worker --nats URL (--base DIR --adapter DIR --a-out DIR | --synthetic ...)",
 		Short: "Prove A's sessions on this host: take proof tasks from NATS JetStream",
-		Long: `A proof worker for 'zklora serve --nats' (or 'zklora prove --synthetic --nats').
+		Long: `A proof worker for 'zklora serve' (its embedded NATS server opened with --nats-listen, or
+the cluster of its --nats URL) or for 'zklora prove --synthetic --nats'.
 It takes one task per free slot from the queue, proves it and stores the proof; a task
 it holds while it dies goes to another worker after --nats-ack-wait.
 
