@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/zklora/zklora/engine/prover"
 	"github.com/zklora/zklora/engine/session"
 	"github.com/zklora/zklora/engine/tokenizer"
+	"github.com/zklora/zklora/engine/transcript"
 	"github.com/zklora/zklora/net/client"
 	"github.com/zklora/zklora/net/contributor"
 	"github.com/zklora/zklora/net/identity"
@@ -86,21 +86,21 @@ func demoLoopbackRun(cmd *cobra.Command, o *demoOptions) error {
 		cer = serverCeremony(store, ks, ad)
 	}
 	proveOpts := session.ProveOptions{Engine: eng}
-	if o.workers > 0 && !o.devKeys {
-		return usageError{errors.New("--workers needs --dev-keys: queue workers keep the keys they started with, and the demo's key ceremonies replace them")}
-	}
+	prove := ad.ProveFunc(proveOpts)
 	if o.workers > 0 {
-		pq, err := demoQueue(cmd, o, filepath.Join(aOut, "jetstream"), ad.WorkerModules(), ad.Keys, eng)
-		if err != nil {
-			return err
-		}
-		defer pq.Close() // after the server's shutdown
-		proveOpts.Runner = pq.Client
+		// The queue opens when the session is proven, after the key
+		// ceremonies: its workers then hold the ceremony keys and the
+		// commitments A announced in this session (a ceremony re-commits).
+		lq := &lazyQueue{open: func(tr *transcript.Transcript) (*proofQueue, error) {
+			return demoQueue(cmd, o, filepath.Join(aOut, "jetstream"), workerModulesOf(ad, tr), ad.Keys, eng)
+		}}
+		defer lq.close() // after the server's shutdown
+		prove = lq.proveFunc(ad, proveOpts)
 		say("A: proving through NATS JetStream (embedded, %s) with %d local workers", filepath.Join(aOut, "jetstream"), o.workers)
 	}
 	srv, err := server.New(server.Config{
 		Identity: id, Modules: ad.Modules, OutDir: aOut,
-		Prove: ad.ProveFunc(proveOpts), Logger: slog.New(slog.DiscardHandler),
+		Prove: prove, Logger: slog.New(slog.DiscardHandler),
 		Ceremony: cer,
 	})
 	if err != nil {

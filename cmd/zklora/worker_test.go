@@ -170,11 +170,17 @@ func TestServeDeadLetter(t *testing.T) {
 }
 
 // TestDemoThroughQueue: demo --workers N proves through an embedded NATS
-// JetStream server with N local workers, loopback and synthetic.
+// JetStream server with N local workers, loopback (with the key
+// ceremonies, which run before the queue opens, and with dev keys) and
+// synthetic.
 func TestDemoThroughQueue(t *testing.T) {
+	m := checkDemoJSON(t, 6, "demo", "--workers", "2", "--keys", t.TempDir(), "--json")
+	if m["mode"] != "loopback" || m["workers"] != float64(2) || m["key_mode"] != "ceremony" {
+		t.Fatalf("demo: %v", m)
+	}
 	keys := t.TempDir()
-	m := checkDemoJSON(t, 6, "demo", "--dev-keys", "--workers", "2", "--keys", keys, "--json")
-	if m["mode"] != "loopback" || m["workers"] != float64(2) {
+	m = checkDemoJSON(t, 6, "demo", "--dev-keys", "--workers", "2", "--keys", keys, "--json")
+	if m["mode"] != "loopback" || m["workers"] != float64(2) || m["key_mode"] != "dev" {
 		t.Fatalf("demo: %v", m)
 	}
 	m = checkDemoJSON(t, 3, "demo", "--synthetic", "--shape", "8x2x6", "--tokens", "4", "--modules", "3", "--workers", "2", "--keys", keys, "--json")
