@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -138,27 +137,9 @@ func Extra(dir string, m *Manifest) ([]string, error) {
 }
 
 func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	b, err := fsutil.ReadFileLimited(path, limit)
 	if err != nil {
 		return nil, fmt.Errorf("artifacts: %w", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("artifacts: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("artifacts: %s is not a regular file", path)
-	}
-	if st.Size() > limit {
-		return nil, fmt.Errorf("artifacts: %s is %d bytes, over the %d-byte limit", path, st.Size(), limit)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("artifacts: %w", err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("artifacts: %s is over the %d-byte limit", path, limit)
-	}
-	return data, nil
+	return b, nil
 }

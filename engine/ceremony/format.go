@@ -8,9 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/zklora/zklora/circuits"
+	"github.com/zklora/zklora/engine/fsutil"
 )
 
 // Magic opens every transcript file.
@@ -267,7 +267,7 @@ func Decode(b []byte) (*Transcript, error) {
 
 // ReadFile reads and decodes a transcript file.
 func ReadFile(path string) (*Transcript, error) {
-	b, err := readFileLimited(path, MaxFileSize)
+	b, err := fsutil.ReadFileLimited(path, MaxFileSize)
 	if err != nil {
 		return nil, err
 	}
@@ -367,28 +367,4 @@ func (d *decoder) contributions(phase string) []Contribution {
 		cs = append(cs, d.contribution(fmt.Sprintf("%s contribution %d", phase, i+1)))
 	}
 	return cs
-}
-
-// readFileLimited reads a whole regular file, refusing one larger than max.
-func readFileLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	if fi.Size() > max {
-		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed", path, fi.Size(), max)
-	}
-	b := make([]byte, fi.Size())
-	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return b, nil
 }

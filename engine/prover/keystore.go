@@ -171,7 +171,7 @@ func (s *Store) load(shape circuits.Shape, id string) (*Keys, error) {
 		return nil, err
 	}
 	dir := filepath.Join(s.dir, id)
-	mb, err := readFileLimited(filepath.Join(dir, metaFile), maxMetaFile)
+	mb, err := fsutil.ReadFileLimited(filepath.Join(dir, metaFile), maxMetaFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("key store %s: shape %s (circuit %s): %w", s.dir, shape, id, ErrKeysNotFound)
 	}
@@ -250,7 +250,7 @@ func (s *Store) load(shape circuits.Shape, id string) (*Keys, error) {
 // meta before anything decodes it.
 func readChecked(dir, name string, meta *keyMeta) ([]byte, error) {
 	fm := meta.Files[name]
-	b, err := readFileLimited(filepath.Join(dir, name), fm.Size)
+	b, err := fsutil.ReadFileLimited(filepath.Join(dir, name), fm.Size)
 	if err != nil {
 		return nil, fmt.Errorf("key store: %w", err)
 	}

@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark/backend/groth16"
@@ -156,7 +154,7 @@ const maxVKFile = 8 << 20
 // LoadVK reads a verifying key for shape s written by WriteVK (or taken
 // from an artifact directory).
 func LoadVK(path string, s circuits.Shape) (*VerifyingKey, error) {
-	b, err := readFileLimited(path, maxVKFile)
+	b, err := fsutil.ReadFileLimited(path, maxVKFile)
 	if err != nil {
 		return nil, err
 	}
@@ -174,30 +172,6 @@ func WriteVK(path string, vk *VerifyingKey) error {
 		return err
 	}
 	return fsutil.WriteBytesAtomic(path, 0o644, b)
-}
-
-// readFileLimited reads a whole file, refusing files larger than max.
-func readFileLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	if fi.Size() > max {
-		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed", path, fi.Size(), max)
-	}
-	b := make([]byte, fi.Size())
-	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return b, nil
 }
 
 // safeDecode runs a gnark decoder and turns a panic into an error: gnark's
