@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zklora/zklora/engine/gpt2"
+	"github.com/zklora/zklora/engine/gpt2/gpt2test"
 	"github.com/zklora/zklora/engine/lora"
 	"github.com/zklora/zklora/engine/peft"
 	"github.com/zklora/zklora/engine/prover"
@@ -30,45 +31,7 @@ func tinyConfig() gpt2.Config {
 
 func tinyModel(t testing.TB, seed uint64) *gpt2.Model {
 	t.Helper()
-	cfg := tinyConfig()
-	rng := rand.New(rand.NewPCG(seed, 11))
-	gauss := func(shape ...int) gpt2.Tensor {
-		n := 1
-		for _, s := range shape {
-			n *= s
-		}
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = float32(rng.NormFloat64() * 0.1)
-		}
-		return gpt2.Tensor{Shape: shape, Data: v}
-	}
-	fill := func(x float32, n int) gpt2.Tensor {
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = x
-		}
-		return gpt2.Tensor{Shape: []int{n}, Data: v}
-	}
-	n, in := cfg.NEmbd, cfg.NInner
-	ts := map[string]gpt2.Tensor{
-		"transformer.wte.weight": gauss(cfg.VocabSize, n), "transformer.wpe.weight": gauss(cfg.NPositions, n),
-		"transformer.ln_f.weight": fill(1, n), "transformer.ln_f.bias": fill(0, n),
-	}
-	for l := range cfg.NLayer {
-		p := "transformer.h." + strconv.Itoa(l) + "."
-		ts[p+"ln_1.weight"], ts[p+"ln_1.bias"] = fill(1, n), fill(0, n)
-		ts[p+"ln_2.weight"], ts[p+"ln_2.bias"] = fill(1, n), fill(0, n)
-		ts[p+"attn.c_attn.weight"], ts[p+"attn.c_attn.bias"] = gauss(n, 3*n), gauss(3*n)
-		ts[p+"attn.c_proj.weight"], ts[p+"attn.c_proj.bias"] = gauss(n, n), gauss(n)
-		ts[p+"mlp.c_fc.weight"], ts[p+"mlp.c_fc.bias"] = gauss(n, in), gauss(in)
-		ts[p+"mlp.c_proj.weight"], ts[p+"mlp.c_proj.bias"] = gauss(in, n), gauss(n)
-	}
-	m, err := gpt2.New(cfg, ts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return gpt2test.RandomModel(t, tinyConfig(), seed)
 }
 
 func tinyAdapter(t testing.TB, seed uint64) *peft.Adapter {
