@@ -46,7 +46,7 @@ func Init(s circuits.Shape) (*Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Transcript{Shape: s, Domain: DomainSize(cs), Phase: Phase1}
+	t := &Transcript{Version: FormatVersion, Shape: s, Domain: DomainSize(cs), Phase: Phase1}
 	if err := t.checkHeader(); err != nil {
 		return nil, err
 	}
@@ -110,11 +110,16 @@ func (t *Transcript) Contribute() (Contribution, error) {
 
 // verified is what replaying a transcript yields.
 type verified struct {
-	cs      *csbn254.R1CS
-	last1   *phase1 // last phase-1 state
+	cs    *csbn254.R1CS
+	last1 *phase1 // last phase-1 state
+	// commons is the part of the sealed phase 1 that sealing phase 2
+	// reads (phase2Start.commons).
 	commons mpcsetup.SrsCommons
 	evals   mpcsetup.Phase2Evaluations
 	last2   *mpcsetup.Phase2 // last phase-2 state
+	// lagrange is the encoding of the Lagrange bases, when this party
+	// computed them (initPhase2).
+	lagrange []byte
 }
 
 // verifyPhase1 replays phase 1 and returns the last state.
@@ -156,11 +161,8 @@ func (t *Transcript) replay() (*verified, error) {
 	if len(t.Phase1) == 0 {
 		return nil, fmt.Errorf("%w: phase 1 was sealed without contributions", ErrInvalid)
 	}
-	if err := v.initPhase2(last1, t.Beacon1); err != nil {
+	if err := v.acceptPhase2(last1, t); err != nil {
 		return nil, err
-	}
-	if !bytes.Equal(v.last2Bytes(), t.Phase2Init.Data) {
-		return nil, fmt.Errorf("%w: the initial phase-2 state does not follow from phase 1 and the circuit of shape %s", ErrInvalid, t.Shape)
 	}
 	for i, c := range t.Phase2 {
 		next, err := decodePhase2(c.Data)
@@ -175,15 +177,70 @@ func (t *Transcript) replay() (*verified, error) {
 	return v, nil
 }
 
-// initPhase2 seals phase 1 with beacon and derives the initial phase-2
-// state of the circuit.
+// initPhase2 seals phase 1 with beacon and derives the Lagrange bases and
+// the initial phase-2 state of the circuit: what the party that starts
+// phase 2 computes. last1 is not modified.
 func (v *verified) initPhase2(last1 *phase1, beacon []byte) error {
 	return guard("ceremony: start phase 2", func() error {
-		v.commons = last1.Seal(beacon)
-		v.last2 = new(mpcsetup.Phase2)
-		v.evals = v.last2.Initialize(v.cs, &v.commons)
+		st, err := computePhase2Start(last1, beacon)
+		if err != nil {
+			return err
+		}
+		v.last2, v.evals = initialize(v.cs, st)
+		v.commons = st.commons()
+		v.lagrange = st.lag.encode()
 		return nil
 	})
+}
+
+// acceptPhase2 checks the initial phase-2 state that t records against
+// the verified phase 1 and adopts it. A version-2 transcript's Lagrange
+// bases are checked with a random linear combination and the state is
+// derived from them; a version-1 transcript's are recomputed.
+func (v *verified) acceptPhase2(last1 *phase1, t *Transcript) error {
+	mismatch := fmt.Errorf("%w: the initial phase-2 state does not follow from phase 1 and the circuit of shape %s", ErrInvalid, t.Shape)
+	if len(t.Lagrange.Data) == 0 {
+		if t.version() != formatV1 {
+			return fmt.Errorf("%w: the transcript has no Lagrange bases", ErrInvalid)
+		}
+		if err := v.initPhase2(last1, t.Beacon1); err != nil {
+			return err
+		}
+		if !bytes.Equal(v.last2Bytes(), t.Phase2Init.Data) {
+			return mismatch
+		}
+		v.lagrange = nil
+		return nil
+	}
+	lag, err := decodeLagrange(t.Lagrange.Data, t.Domain)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	z, err := phase2Z(t.Phase2Init.Data, t.Domain)
+	if err != nil {
+		return fmt.Errorf("%w: initial %v", ErrInvalid, err)
+	}
+	var st *phase2Start
+	if err := guard("ceremony: check the Lagrange bases", func() (err error) {
+		st, err = checkPhase2Start(last1, t.Beacon1, lag, z)
+		return err
+	}); err != nil {
+		if errors.Is(err, errLagrange) {
+			return fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		return err
+	}
+	if err := guard("ceremony: start phase 2", func() error {
+		v.last2, v.evals = initialize(v.cs, st)
+		v.commons = st.commons()
+		return nil
+	}); err != nil {
+		return err
+	}
+	if !bytes.Equal(v.last2Bytes(), t.Phase2Init.Data) {
+		return mismatch
+	}
+	return nil
 }
 
 func (v *verified) last2Bytes() []byte {
@@ -227,12 +284,22 @@ func (t *Transcript) StartPhase2(beacon []byte) error {
 	if err := v.initPhase2(v.last1, beacon); err != nil {
 		return err
 	}
+	return t.recordPhase2Start(v, beacon)
+}
+
+// recordPhase2Start records in t the beacon that sealed phase 1, the
+// initial phase-2 state v derived and, from version 2, the Lagrange bases,
+// and moves t to Phase2.
+func (t *Transcript) recordPhase2Start(v *verified, beacon []byte) error {
 	b := v.last2Bytes()
 	if b == nil {
 		return errors.New("ceremony: cannot encode the initial phase-2 state")
 	}
 	t.Beacon1 = bytes.Clone(beacon)
 	t.Phase2Init = newContribution(b)
+	if t.version() >= FormatVersion {
+		t.Lagrange = newContribution(v.lagrange)
+	}
 	t.Phase = Phase2
 	return nil
 }

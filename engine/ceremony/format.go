@@ -17,8 +17,13 @@ import (
 const Magic = "ZKLORA-CEREMONY\n"
 
 // FormatVersion is the version of the transcript encoding this package
-// writes and reads.
-const FormatVersion = 1
+// writes. Version 2 added the Lagrange bases after the initial phase-2
+// state; Decode also reads version 1 transcripts (whose initial phase-2
+// state verifiers recompute) and re-encodes them unchanged.
+const FormatVersion = 2
+
+// formatV1 is the first transcript encoding, without Lagrange bases.
+const formatV1 = 1
 
 // Limits on what Decode accepts, checked before anything is allocated.
 const (
@@ -74,9 +79,13 @@ func newContribution(b []byte) Contribution {
 
 // Transcript is the state and record of one ceremony for one shape.
 type Transcript struct {
-	Shape  circuits.Shape
-	Domain uint64 // FFT domain size, a power of two
-	Phase  Phase
+	// Version is the encoding version (0 means FormatVersion); a decoded
+	// transcript keeps the version it was written with, so that its hash
+	// does not change.
+	Version uint16
+	Shape   circuits.Shape
+	Domain  uint64 // FFT domain size, a power of two
+	Phase   Phase
 
 	Phase1 []Contribution
 	// Beacon1 sealed phase 1 (Phase ≥ Phase2); it may be empty.
@@ -84,7 +93,12 @@ type Transcript struct {
 	// Phase2Init is the initial phase-2 state derived from the sealed
 	// phase 1 and the circuit (Phase ≥ Phase2). Verify recomputes it.
 	Phase2Init Contribution
-	Phase2     []Contribution
+	// Lagrange holds the Lagrange bases of the sealed phase 1 over the
+	// circuit's domain (Phase ≥ Phase2, version 2): the party that starts
+	// phase 2 computes them, every verifier checks them with a random
+	// linear combination and derives Phase2Init from them.
+	Lagrange Contribution
+	Phase2   []Contribution
 	// Beacon2 sealed phase 2 (PhaseFinal); it may be empty.
 	Beacon2 []byte
 	// VKFingerprint is the fingerprint of the verifying key the final
@@ -131,6 +145,12 @@ func (c *countWriter) Write(p []byte) (int, error) {
 
 // checkHeader checks the fields every transcript has.
 func (t *Transcript) checkHeader() error {
+	if v := t.version(); v != formatV1 && v != FormatVersion {
+		return fmt.Errorf("ceremony: transcript format version %d, this build reads %d and %d", v, formatV1, FormatVersion)
+	}
+	if t.version() == formatV1 && len(t.Lagrange.Data) != 0 {
+		return errors.New("ceremony: a version 1 transcript has no Lagrange bases")
+	}
 	if err := t.Shape.Validate(); err != nil {
 		return fmt.Errorf("ceremony: %w", err)
 	}
@@ -146,7 +166,7 @@ func (t *Transcript) checkHeader() error {
 	if len(t.Beacon1) > MaxBeacon || len(t.Beacon2) > MaxBeacon {
 		return fmt.Errorf("ceremony: beacon longer than %d bytes", MaxBeacon)
 	}
-	if t.Phase == Phase1 && (len(t.Beacon1) != 0 || len(t.Phase2Init.Data) != 0 || len(t.Phase2) != 0) {
+	if t.Phase == Phase1 && (len(t.Beacon1) != 0 || len(t.Phase2Init.Data) != 0 || len(t.Lagrange.Data) != 0 || len(t.Phase2) != 0) {
 		return errors.New("ceremony: a phase-1 transcript has phase-2 data")
 	}
 	if t.Phase != PhaseFinal && (len(t.Beacon2) != 0 || t.VKFingerprint != [32]byte{}) {
@@ -155,13 +175,21 @@ func (t *Transcript) checkHeader() error {
 	return nil
 }
 
+// version returns the transcript's encoding version.
+func (t *Transcript) version() uint16 {
+	if t.Version == 0 {
+		return FormatVersion
+	}
+	return t.Version
+}
+
 func (t *Transcript) encode(w io.Writer) error {
 	if err := t.checkHeader(); err != nil {
 		return err
 	}
 	e := &encoder{w: w}
 	e.bytes([]byte(Magic))
-	e.u16(FormatVersion)
+	e.u16(t.version())
 	e.u8(uint8(t.Phase))
 	e.u32(uint32(t.Shape.D))
 	e.u32(uint32(t.Shape.R))
@@ -171,6 +199,9 @@ func (t *Transcript) encode(w io.Writer) error {
 	if t.Phase >= Phase2 {
 		e.short(t.Beacon1)
 		e.contribution(t.Phase2Init)
+		if t.version() >= FormatVersion {
+			e.contribution(t.Lagrange)
+		}
 		e.contributions(t.Phase2)
 	}
 	if t.Phase == PhaseFinal {
@@ -228,10 +259,11 @@ func Decode(b []byte) (*Transcript, error) {
 		}
 		return nil, errors.New("ceremony: not a zklora ceremony transcript (bad magic)")
 	}
-	if v := d.u16("version"); d.err == nil && v != FormatVersion {
-		return nil, fmt.Errorf("ceremony: transcript format version %d, this build reads %d", v, FormatVersion)
+	v := d.u16("version")
+	if d.err == nil && v != formatV1 && v != FormatVersion {
+		return nil, fmt.Errorf("ceremony: transcript format version %d, this build reads %d and %d", v, formatV1, FormatVersion)
 	}
-	t := &Transcript{}
+	t := &Transcript{Version: v}
 	t.Phase = Phase(d.u8("phase"))
 	t.Shape.D = int(d.u32("shape"))
 	t.Shape.R = int(d.u32("shape"))
@@ -247,6 +279,9 @@ func Decode(b []byte) (*Transcript, error) {
 	if t.Phase >= Phase2 {
 		t.Beacon1 = d.short("phase-1 beacon")
 		t.Phase2Init = d.contribution("initial phase-2 state")
+		if v >= FormatVersion {
+			t.Lagrange = d.contribution("Lagrange bases")
+		}
 		t.Phase2 = d.contributions("phase 2")
 	}
 	if t.Phase == PhaseFinal {

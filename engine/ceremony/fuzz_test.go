@@ -75,3 +75,21 @@ func FuzzDecodePhase2(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeLagrange checks that the Lagrange-bases decoder and the Z
+// reader never panic and that accepted bases re-encode to the same bytes.
+func FuzzDecodeLagrange(f *testing.F) {
+	tr, _ := finishedCeremony(f)
+	f.Add(tr.Lagrange.Data, tr.Phase2Init.Data)
+	f.Add(tr.Lagrange.Data[:100], tr.Phase2Init.Data[:50])
+	f.Add([]byte{}, []byte{0, 1, 0})
+	n := tr.Domain
+	f.Fuzz(func(t *testing.T, b, init []byte) {
+		if l, err := decodeLagrange(b, n); err == nil && !bytes.Equal(l.encode(), b) {
+			t.Fatal("accepted Lagrange bases do not re-encode")
+		}
+		if z, err := phase2Z(init, n); err == nil && uint64(len(z)) != n-1 {
+			t.Fatalf("Z of %d points for domain %d", len(z), n)
+		}
+	})
+}

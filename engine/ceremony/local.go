@@ -40,12 +40,9 @@ func RunLocal(s circuits.Shape, parties int) (*prover.Keys, *Transcript, error) 
 	if err := v.initPhase2(p1, nil); err != nil {
 		return nil, nil, err
 	}
-	b := v.last2Bytes()
-	if b == nil {
-		return nil, nil, fmt.Errorf("ceremony: cannot encode the initial phase-2 state")
+	if err := t.recordPhase2Start(v, nil); err != nil {
+		return nil, nil, err
 	}
-	t.Phase2Init = newContribution(b)
-	t.Phase = Phase2
 	for i := 0; i < parties; i++ {
 		if err := guard("ceremony: contribute", func() error { v.last2.Contribute(); return nil }); err != nil {
 			return nil, nil, err

@@ -52,6 +52,7 @@ func JoinParty(t *Transcript) (*Party, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.t.Version = t.version() // a version-1 transcript stays one
 	if p.t.Domain != t.Domain {
 		return nil, fmt.Errorf("%w: domain size %d, the circuit of shape %s needs %d", ErrInvalid, t.Domain, t.Shape, p.t.Domain)
 	}
@@ -108,13 +109,10 @@ func (p *Party) accept(next *Transcript) error {
 		if len(next.Phase1) == 0 {
 			return fmt.Errorf("%w: phase 1 was sealed without contributions", ErrInvalid)
 		}
-		if err := p.v.initPhase2(p.v.last1, next.Beacon1); err != nil {
+		if err := p.v.acceptPhase2(p.v.last1, next); err != nil {
 			return err
 		}
-		p.v.last1 = nil // Seal consumed it
-		if !bytes.Equal(p.v.last2Bytes(), next.Phase2Init.Data) {
-			return fmt.Errorf("%w: the initial phase-2 state does not follow from phase 1 and the circuit of shape %s", ErrInvalid, next.Shape)
-		}
+		p.v.last1 = nil
 	}
 	for i := len(cur.Phase2); i < len(next.Phase2); i++ {
 		if err := p.verify2(i, next.Phase2[i]); err != nil {
@@ -149,6 +147,8 @@ func (p *Party) checkExtends(next *Transcript) error {
 		return err
 	}
 	switch {
+	case next.version() != cur.version():
+		return fmt.Errorf("transcript format version %d, this party's is %d", next.version(), cur.version())
 	case next.Shape != cur.Shape || next.Domain != cur.Domain:
 		return fmt.Errorf("transcript for shape %s (domain %d), the ceremony is for %s (domain %d)", next.Shape, next.Domain, cur.Shape, cur.Domain)
 	case next.Phase < cur.Phase:
@@ -164,8 +164,8 @@ func (p *Party) checkExtends(next *Transcript) error {
 		}
 	}
 	if cur.Phase >= Phase2 {
-		if !bytes.Equal(next.Beacon1, cur.Beacon1) || next.Phase2Init.Hash != cur.Phase2Init.Hash {
-			return errors.New("the phase-1 beacon or the initial phase-2 state differs from the one this party holds")
+		if !bytes.Equal(next.Beacon1, cur.Beacon1) || next.Phase2Init.Hash != cur.Phase2Init.Hash || next.Lagrange.Hash != cur.Lagrange.Hash {
+			return errors.New("the phase-1 beacon, the initial phase-2 state or the Lagrange bases differ from the ones this party holds")
 		}
 		for i, c := range cur.Phase2 {
 			if next.Phase2[i].Hash != c.Hash {
@@ -173,7 +173,7 @@ func (p *Party) checkExtends(next *Transcript) error {
 			}
 		}
 	}
-	for _, cs := range [][]Contribution{next.Phase1, next.Phase2, {next.Phase2Init}} {
+	for _, cs := range [][]Contribution{next.Phase1, next.Phase2, {next.Phase2Init, next.Lagrange}} {
 		for _, c := range cs {
 			if len(c.Data) != 0 && sha256.Sum256(c.Data) != c.Hash {
 				return errors.New("a contribution's data does not match its hash")
@@ -270,15 +270,11 @@ func (p *Party) StartPhase2(beacon []byte) error {
 	if err := p.v.initPhase2(p.v.last1, beacon); err != nil {
 		return err
 	}
-	p.v.last1 = nil
-	b := p.v.last2Bytes()
-	if b == nil {
-		return errors.New("ceremony: cannot encode the initial phase-2 state")
-	}
 	next := *t
-	next.Beacon1 = bytes.Clone(beacon)
-	next.Phase2Init = newContribution(b)
-	next.Phase = Phase2
+	if err := next.recordPhase2Start(&p.v, beacon); err != nil {
+		return err
+	}
+	p.v.last1, p.v.lagrange = nil, nil
 	p.t = &next
 	return nil
 }
