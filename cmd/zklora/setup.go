@@ -27,7 +27,7 @@ reads a transcript and writes a new one:
 
   zklora setup init --shape 768x8x2304 --out DIR        # DIR/ceremony-768x8x2304.phase1
   zklora setup contribute --in T --out T.a              # A, phase 1
-  zklora setup contribute --in T.a --out T.ab           # B, phase 1
+  zklora setup contribute --in T.a --out T.ab [--beacon HEX] # B, phase 1
   zklora setup phase2 --in T.ab --out P2 [--beacon HEX] # seal phase 1, start phase 2
   zklora setup contribute --in P2 --out P2.a            # A, phase 2
   zklora setup contribute --in P2.a --out P2.ab         # B, phase 2
@@ -38,8 +38,9 @@ finalize verifies the whole transcript, writes the ceremony keys into the key
 store KEYDIR (with the final transcript under KEYDIR/ceremonies/), and prints
 the circuit id, the vk fingerprint and the ceremony hash. Phase 1 depends only
 on the circuit's domain size; phase 2 on the circuit. Contributions take their
-entropy from crypto/rand; the optional beacons are public values fixed after
-the last contribution of their phase. Each party passes the contribution
+entropy from crypto/rand, to which 'contribute --beacon' adds entropy of the
+contributor's own; the optional beacons of 'phase2' and 'finalize' are public
+values fixed after the last contribution of their phase. Each party passes the contribution
 hashes that 'contribute' printed to 'verify --contains' (or 'finalize
 --contains') to check that its own contributions are in the transcript.`
 
@@ -209,27 +210,36 @@ func newCmdSetupInit() *cobra.Command {
 }
 
 func newCmdSetupContribute() *cobra.Command {
-	var in, out string
+	var in, out, beacon string
 	var force, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "contribute --in FILE --out FILE",
+		Use:   "contribute --in FILE --out FILE [--beacon HEX]",
 		Short: "Add a contribution (fresh crypto/rand entropy) to the transcript's current phase",
 		Long: `Add a contribution to the current phase (1 or 2) of the transcript in --in and
 write the result to --out. It builds on the last recorded state without
 re-verifying the chain: run 'zklora setup verify' first if you do not trust
 the previous contributors. The printed contribution hash identifies yours in
-the transcript.`,
+the transcript.
+
+The secret values come from crypto/rand; --beacon mixes in entropy of your
+own (dice rolls, a public randomness beacon), hashed to the field together
+with 32 bytes of crypto/rand: it adds to the machine's randomness, it never
+replaces it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			start := time.Now()
 			if err := refuseOverwrite(in, out, force); err != nil {
 				return err
 			}
+			b, err := parseBeacon(beacon)
+			if err != nil {
+				return err
+			}
 			t, err := ceremony.ReadFile(in)
 			if err != nil {
 				return err
 			}
-			c, err := t.Contribute()
+			c, err := t.ContributeWith(b)
 			if err != nil {
 				return err
 			}
@@ -245,6 +255,7 @@ the transcript.`,
 	f := cmd.Flags()
 	f.StringVar(&in, "in", "", "transcript to contribute to (required)")
 	f.StringVar(&out, "out", "", "where to write the new transcript (required)")
+	f.StringVar(&beacon, "beacon", "", "extra entropy (hex) mixed into this contribution's crypto/rand entropy")
 	f.BoolVar(&force, "force", false, "overwrite an existing --out")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	_ = cmd.MarkFlagRequired("in")

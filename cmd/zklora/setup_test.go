@@ -35,10 +35,10 @@ func TestSetupCLIFlow(t *testing.T) {
 		t.Fatalf("init: %v", m)
 	}
 	a1 := setupJSON(t, "setup", "contribute", "--in", t0, "--out", p("p1.a"))["contribution"].(string)
-	b1 := setupJSON(t, "setup", "contribute", "--in", p("p1.a"), "--out", p("p1.ab"))["contribution"].(string)
+	b1 := setupJSON(t, "setup", "contribute", "--in", p("p1.a"), "--out", p("p1.ab"), "--beacon", "d1ce5eed")["contribution"].(string)
 	setupJSON(t, "setup", "phase2", "--in", p("p1.ab"), "--out", p("p2"), "--beacon", "0a0b")
 	a2 := setupJSON(t, "setup", "contribute", "--in", p("p2"), "--out", p("p2.a"))["contribution"].(string)
-	b2 := setupJSON(t, "setup", "contribute", "--in", p("p2.a"), "--out", p("p2.ab"))["contribution"].(string)
+	b2 := setupJSON(t, "setup", "contribute", "--in", p("p2.a"), "--out", p("p2.ab"), "--beacon", "0123456789abcdef")["contribution"].(string)
 	v := setupJSON(t, "setup", "verify", "--in", p("p2.ab"), "--contains", a1+","+a2)
 	if v["verified"] != true {
 		t.Fatalf("verify: %v", v)

@@ -58,8 +58,18 @@ func Init(s circuits.Shape) (*Transcript, error) {
 // It builds on the last recorded state without verifying the chain: a
 // contributor who does not trust the previous ones runs Verify first.
 func (t *Transcript) Contribute() (Contribution, error) {
+	return t.ContributeWith(nil)
+}
+
+// ContributeWith is Contribute with the contributor's optional beacon
+// mixed into the entropy: the secret values are hashed to the field from
+// 32 bytes of crypto/rand followed by beacon (at most MaxBeacon bytes).
+func (t *Transcript) ContributeWith(beacon []byte) (Contribution, error) {
 	if err := t.checkHeader(); err != nil {
 		return Contribution{}, err
+	}
+	if len(beacon) > MaxBeacon {
+		return Contribution{}, fmt.Errorf("ceremony: beacon longer than %d bytes", MaxBeacon)
 	}
 	if len(t.Phase1) >= MaxContributions || len(t.Phase2) >= MaxContributions {
 		return Contribution{}, fmt.Errorf("ceremony: already %d contributions", MaxContributions)
@@ -76,7 +86,7 @@ func (t *Transcript) Contribute() (Contribution, error) {
 				return Contribution{}, fmt.Errorf("ceremony: phase 1 contribution %d: %w", n, err)
 			}
 		}
-		if err := guard("ceremony: contribute", func() error { p.Contribute(); return nil }); err != nil {
+		if err := guard("ceremony: contribute", func() error { return p.contributeWith(beacon) }); err != nil {
 			return Contribution{}, err
 		}
 		var err error
@@ -95,7 +105,7 @@ func (t *Transcript) Contribute() (Contribution, error) {
 		if err != nil {
 			return Contribution{}, fmt.Errorf("ceremony: phase 2 state: %w", err)
 		}
-		if err := guard("ceremony: contribute", func() error { p.Contribute(); return nil }); err != nil {
+		if err := guard("ceremony: contribute", func() error { return contributePhase2(p, beacon) }); err != nil {
 			return Contribution{}, err
 		}
 		if b, err = encodeState(p); err != nil {
@@ -181,6 +191,15 @@ func (t *Transcript) replay() (*verified, error) {
 // the initial phase-2 state of the circuit: what the party that starts
 // phase 2 computes. last1 is not modified.
 func (v *verified) initPhase2(last1 *phase1, beacon []byte) error {
+	return v.startPhase2(last1, beacon, true)
+}
+
+// startPhase2 is initPhase2; record says whether to keep the encoded
+// Lagrange bases (for the transcript).
+func (v *verified) startPhase2(last1 *phase1, beacon []byte, record bool) error {
+	if nc, n := uint64(v.cs.GetNbConstraints()), uint64(len(last1.params.G2.Tau)); nc > n {
+		return fmt.Errorf("ceremony: %d constraints do not fit the domain of %d", nc, n)
+	}
 	return guard("ceremony: start phase 2", func() error {
 		st, err := computePhase2Start(last1, beacon)
 		if err != nil {
@@ -188,7 +207,9 @@ func (v *verified) initPhase2(last1 *phase1, beacon []byte) error {
 		}
 		v.last2, v.evals = initialize(v.cs, st)
 		v.commons = st.commons()
-		v.lagrange = st.lag.encode()
+		if record {
+			v.lagrange = st.lag.encode()
+		}
 		return nil
 	})
 }
@@ -203,13 +224,12 @@ func (v *verified) acceptPhase2(last1 *phase1, t *Transcript) error {
 		if t.version() != formatV1 {
 			return fmt.Errorf("%w: the transcript has no Lagrange bases", ErrInvalid)
 		}
-		if err := v.initPhase2(last1, t.Beacon1); err != nil {
+		if err := v.startPhase2(last1, t.Beacon1, false); err != nil {
 			return err
 		}
 		if !bytes.Equal(v.last2Bytes(), t.Phase2Init.Data) {
 			return mismatch
 		}
-		v.lagrange = nil
 		return nil
 	}
 	lag, err := decodeLagrange(t.Lagrange.Data, t.Domain)
@@ -219,6 +239,9 @@ func (v *verified) acceptPhase2(last1 *phase1, t *Transcript) error {
 	z, err := phase2Z(t.Phase2Init.Data, t.Domain)
 	if err != nil {
 		return fmt.Errorf("%w: initial %v", ErrInvalid, err)
+	}
+	if nc := uint64(v.cs.GetNbConstraints()); nc > t.Domain {
+		return fmt.Errorf("%w: %d constraints do not fit the domain of %d", ErrInvalid, nc, t.Domain)
 	}
 	var st *phase2Start
 	if err := guard("ceremony: check the Lagrange bases", func() (err error) {

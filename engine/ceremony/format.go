@@ -91,7 +91,9 @@ type Transcript struct {
 	// Beacon1 sealed phase 1 (Phase ≥ Phase2); it may be empty.
 	Beacon1 []byte
 	// Phase2Init is the initial phase-2 state derived from the sealed
-	// phase 1 and the circuit (Phase ≥ Phase2). Verify recomputes it.
+	// phase 1 and the circuit (Phase ≥ Phase2). Verify derives it again
+	// from the checked Lagrange bases (version 2) or recomputes it
+	// (version 1).
 	Phase2Init Contribution
 	// Lagrange holds the Lagrange bases of the sealed phase 1 over the
 	// circuit's domain (Phase ≥ Phase2, version 2): the party that starts
@@ -175,6 +177,18 @@ func (t *Transcript) checkHeader() error {
 	return nil
 }
 
+// checkComplete is checkHeader plus what only a whole transcript has: the
+// Lagrange bases of a version-2 transcript past phase 1.
+func (t *Transcript) checkComplete() error {
+	if err := t.checkHeader(); err != nil {
+		return err
+	}
+	if t.Phase >= Phase2 && t.version() >= FormatVersion && len(t.Lagrange.Data) == 0 {
+		return errors.New("ceremony: a version 2 transcript in phase 2 or later needs its Lagrange bases")
+	}
+	return nil
+}
+
 // version returns the transcript's encoding version.
 func (t *Transcript) version() uint16 {
 	if t.Version == 0 {
@@ -184,7 +198,7 @@ func (t *Transcript) version() uint16 {
 }
 
 func (t *Transcript) encode(w io.Writer) error {
-	if err := t.checkHeader(); err != nil {
+	if err := t.checkComplete(); err != nil {
 		return err
 	}
 	e := &encoder{w: w}
@@ -294,7 +308,7 @@ func Decode(b []byte) (*Transcript, error) {
 	if len(d.b) != 0 {
 		return nil, fmt.Errorf("ceremony: %d trailing bytes after the transcript", len(d.b))
 	}
-	if err := t.checkHeader(); err != nil {
+	if err := t.checkComplete(); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -17,7 +17,7 @@ import (
 // with four group FFTs (lagrangeCoeffsG1/G2) before it accumulates the
 // circuit's polynomials; the party that starts phase 2 records them in
 // the transcript so that the others can check them with one random linear
-// combination (checkPhase2Init) instead of repeating the FFTs.
+// combination (checkPhase2Start) instead of repeating the FFTs.
 //
 // Encoding (160·N bytes): tau1, alpha1, beta1 as N compressed G1 points
 // each (32 bytes), then tau2 as N compressed G2 points (64 bytes), each

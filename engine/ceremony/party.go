@@ -74,8 +74,9 @@ func (p *Party) Keys() *prover.Keys { return p.keys }
 // shape, every contribution, beacon and initial phase-2 state the party
 // holds, unchanged, followed by new contributions or phase changes, which
 // Accept verifies with mpcsetup's checks (a new initial phase-2 state is
-// recomputed from phase 1 and the circuit; a final transcript's keys are
-// re-derived and their vk fingerprint compared). Errors about next's
+// derived from phase 1 and the circuit, through the recorded Lagrange
+// bases, which a random linear combination checks; a final transcript's
+// keys are re-derived and their vk fingerprint compared). Errors about next's
 // content wrap ErrInvalid. A transcript that does not extend the party's is
 // refused with no harm done; one that fails verification leaves the party
 // unusable (the ceremony must restart), since its verified state may have
@@ -173,10 +174,17 @@ func (p *Party) checkExtends(next *Transcript) error {
 			}
 		}
 	}
-	for _, cs := range [][]Contribution{next.Phase1, next.Phase2, {next.Phase2Init, next.Lagrange}} {
+	held := [][]Contribution{next.Phase1, next.Phase2}
+	if next.Phase >= Phase2 {
+		held = append(held, []Contribution{next.Phase2Init})
+		if next.version() >= FormatVersion {
+			held = append(held, []Contribution{next.Lagrange})
+		}
+	}
+	for _, cs := range held {
 		for _, c := range cs {
-			if len(c.Data) != 0 && sha256.Sum256(c.Data) != c.Hash {
-				return errors.New("a contribution's data does not match its hash")
+			if len(c.Data) == 0 || sha256.Sum256(c.Data) != c.Hash {
+				return errors.New("a contribution's data is missing or does not match its hash")
 			}
 		}
 	}
@@ -213,7 +221,16 @@ func (p *Party) verify2(i int, c Contribution) error {
 // fresh crypto/rand entropy, on top of the verified state, and returns it
 // (its hash is what the party later checks with Contains).
 func (p *Party) Contribute() (Contribution, error) {
+	return p.ContributeWith(nil)
+}
+
+// ContributeWith is Contribute with the contributor's optional beacon mixed
+// into the entropy (see Transcript.ContributeWith).
+func (p *Party) ContributeWith(beacon []byte) (Contribution, error) {
 	t := p.t
+	if len(beacon) > MaxBeacon {
+		return Contribution{}, fmt.Errorf("ceremony: beacon longer than %d bytes", MaxBeacon)
+	}
 	if p.broken != nil {
 		return Contribution{}, p.broken
 	}
@@ -228,12 +245,12 @@ func (p *Party) Contribute() (Contribution, error) {
 		err error
 	)
 	if t.Phase == Phase1 {
-		if err = guard("ceremony: contribute", func() error { p.v.last1.Contribute(); return nil }); err != nil {
+		if err = guard("ceremony: contribute", func() error { return p.v.last1.contributeWith(beacon) }); err != nil {
 			return Contribution{}, err
 		}
 		b, err = encodeState(p.v.last1)
 	} else {
-		if err = guard("ceremony: contribute", func() error { p.v.last2.Contribute(); return nil }); err != nil {
+		if err = guard("ceremony: contribute", func() error { return contributePhase2(p.v.last2, beacon) }); err != nil {
 			return Contribution{}, err
 		}
 		b, err = encodeState(p.v.last2)

@@ -24,11 +24,12 @@ import (
 //
 // mpcsetup seals phase 1 into the whole SRS (4N−1 G1 and N+1 G2 points)
 // and Phase2.Initialize then runs four group FFTs over it. The party that
-// starts phase 2 computes the same values here with the beacon's scalars
-// and the FFT's 1/N folded into one scaling per point and parallel
-// Jacobian FFTs (computePhase2Start); every other party checks them
-// against the unsealed phase 1 with one random linear combination
-// (checkPhase2Start) and computes neither.
+// starts phase 2 computes the same values here: each FFT input is the
+// unsealed point times one scalar (the beacon's scalars and the FFT's 1/N
+// folded together), [τⁱ]₁ is also sealed once for Z, and the FFTs run in
+// Jacobian coordinates on every core (computePhase2Start); every other
+// party checks them against the unsealed phase 1 with one random linear
+// combination (checkPhase2Start) and computes neither.
 type phase2Start struct {
 	n      uint64
 	lag    *lagrange
@@ -129,7 +130,8 @@ func computePhase2Start(last1 *phase1, beacon []byte) (*phase2Start, error) {
 func checkPhase2Start(last1 *phase1, beacon []byte, lag *lagrange, z []curve.G1Affine) (*phase2Start, error) {
 	c := &last1.params
 	n := uint64(len(c.G2.Tau))
-	if uint64(len(lag.tau1)) != n || uint64(len(z)) != n-1 {
+	if uint64(len(lag.tau1)) != n || uint64(len(lag.alpha1)) != n || uint64(len(lag.beta1)) != n ||
+		uint64(len(lag.tau2)) != n || uint64(len(z)) != n-1 {
 		return nil, fmt.Errorf("%w: sizes do not match domain %d", errLagrange, n)
 	}
 	s := sealScalarsOf(last1, beacon)
@@ -215,7 +217,9 @@ func (st *phase2Start) commons() mpcsetup.SrsCommons {
 
 // initialize is mpcsetup's Phase2.Initialize with the Lagrange bases and Z
 // taken from st instead of computed: the same accumulation over the
-// constraints, the same state and evaluations (tested byte for byte).
+// constraints, the same state and evaluations (tested byte for byte). The
+// caller checked that the circuit fits the domain (its constraints are at
+// most st.n, which Party and replay ensure through the domain size).
 func initialize(r1cs *csbn254.R1CS, st *phase2Start) (*mpcsetup.Phase2, mpcsetup.Phase2Evaluations) {
 	accumulateG1 := func(res *curve.G1Affine, t constraint.Term, value *curve.G1Affine) {
 		switch cID := t.CoeffID(); cID {

@@ -146,6 +146,14 @@ func TestCheckPhase2StartRejects(t *testing.T) {
 	if _, err := checkPhase2Start(clone(), beacon, l, z[:len(z)-1]); err == nil {
 		t.Error("short Z accepted")
 	}
+	// α shortened by one point and β lengthened by it line up again once
+	// concatenated: the sizes must be checked one by one.
+	l, z = fresh()
+	l.beta1 = append([]curveG1{l.alpha1[n-1]}, l.beta1...)
+	l.alpha1 = l.alpha1[:n-1]
+	if _, err := checkPhase2Start(clone(), beacon, l, z); err == nil {
+		t.Error("shifted α/β bases accepted")
+	}
 }
 
 type curveG1 = curve.G1Affine
