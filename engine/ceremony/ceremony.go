@@ -279,8 +279,9 @@ func (v *verified) seal(s circuits.Shape, beacon []byte, ceremonyHash string) (*
 	var pk groth16.ProvingKey
 	var vk groth16.VerifyingKey
 	if err := guard("ceremony: seal phase 2", func() error {
-		pk, vk = v.last2.Seal(&v.commons, &v.evals, beacon)
-		return nil
+		p, k, err := sealPhase2(v.last2, &v.commons, &v.evals, beacon)
+		pk, vk = p, k
+		return err
 	}); err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/big"
 
-	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	cmpc "github.com/consensys/gnark-crypto/ecc/bn254/mpcsetup"
 	"github.com/consensys/gnark/backend/groth16/bn254/mpcsetup"
@@ -54,22 +53,22 @@ func (p *phase1) contributeWith(extra []byte) error {
 	return nil
 }
 
-// contributePhase2 is mpcsetup's Phase2.Contribute, with δ and the σᵢ from
-// contributionValues when extra is not empty: the same challenge, update
-// proofs and update (δ scales [δ]₁ and [δ]₂, 1/δ scales Z and PKK, σᵢ
-// scales [σᵢ]₂ and σᵢ·CKKᵢ), on every core.
+// contributePhase2 is mpcsetup's Phase2.Contribute, with δ and the σᵢ
+// from contributionValues when extra is not empty (crypto/rand alone
+// otherwise): the same challenge, update proofs and update (updatePhase2).
 func contributePhase2(p *mpcsetup.Phase2, extra []byte) error {
-	if len(extra) == 0 {
-		p.Contribute()
-		return nil
-	}
 	nc := len(p.Parameters.G1.SigmaCKK)
 	if nc > 255 || len(p.Sigmas) != nc || len(p.Parameters.G2.Sigma) != nc {
 		return fmt.Errorf("ceremony: phase-2 state with %d commitments is malformed", nc)
 	}
-	v, err := contributionValues(extra, 1+nc, "phase2")
-	if err != nil {
-		return err
+	var v []fr.Element
+	if len(extra) == 0 {
+		v = make([]fr.Element, 1+nc) // zero: UpdateValues samples crypto/rand
+	} else {
+		var err error
+		if v, err = contributionValues(extra, 1+nc, "phase2"); err != nil {
+			return err
+		}
 	}
 	b, err := encodeState(p)
 	if err != nil {
@@ -82,23 +81,25 @@ func contributePhase2(p *mpcsetup.Phase2, extra []byte) error {
 	for i := range sigma {
 		p.Sigmas[i] = cmpc.UpdateValues(&sigma[i], p.Challenge, mpcsetup.DST_SIGMA+byte(i))
 	}
-	scale := func(s []curve.G1Affine, e *fr.Element) {
-		var k big.Int
-		e.BigInt(&k)
-		parallel(len(s), func(i int) { s[i].ScalarMultiplication(&s[i], &k) })
-	}
+	updatePhase2(p, &delta, sigma)
+	return nil
+}
+
+// updatePhase2 is mpcsetup's Phase2.update: σᵢ scales [σᵢ]₂ and σᵢ·CKKᵢ,
+// δ scales [δ]₁ and [δ]₂, 1/δ scales Z and PKK; the G1 vectors on every
+// core with the scalar's decomposition computed once (scaleG1).
+func updatePhase2(p *mpcsetup.Phase2, delta *fr.Element, sigma []fr.Element) {
 	var k big.Int
 	for i := range sigma {
 		sigma[i].BigInt(&k)
 		p.Parameters.G2.Sigma[i].ScalarMultiplication(&p.Parameters.G2.Sigma[i], &k)
-		scale(p.Parameters.G1.SigmaCKK[i], &sigma[i])
+		scaleG1(p.Parameters.G1.SigmaCKK[i], &sigma[i])
 	}
 	delta.BigInt(&k)
 	p.Parameters.G2.Delta.ScalarMultiplication(&p.Parameters.G2.Delta, &k)
 	p.Parameters.G1.Delta.ScalarMultiplication(&p.Parameters.G1.Delta, &k)
 	var inv fr.Element
-	inv.Inverse(&delta)
-	scale(p.Parameters.G1.Z, &inv)
-	scale(p.Parameters.G1.PKK, &inv)
-	return nil
+	inv.Inverse(delta)
+	scaleG1(p.Parameters.G1.Z, &inv)
+	scaleG1(p.Parameters.G1.PKK, &inv)
 }

@@ -101,7 +101,6 @@ type jacobian[T any] interface {
 	*T
 	AddAssign(*T) *T
 	SubAssign(*T) *T
-	ScalarMultiplication(*T, *big.Int) *T
 }
 
 // inverseTwiddles returns ω⁻ᵏ for k < n/2, ω the primitive n-th root of
@@ -127,7 +126,8 @@ func inverseTwiddles(n uint64) ([]big.Int, error) {
 // decimation-in-frequency FFT in Jacobian coordinates, each of its log₂n
 // stages spread over every core (mpcsetup's lagrangeCoeffsG1/G2 use affine
 // additions, one field inversion each, and split only the top stage).
-func groupDFT[T any, P jacobian[T]](a []T, tw []big.Int) {
+// mul(p, k) sets p to ω⁻ᵏ·p.
+func groupDFT[T any, P jacobian[T]](a []T, mul func(p *T, k int)) {
 	n := len(a)
 	for m := n / 2; m >= 1; m /= 2 {
 		stride := n / (2 * m)
@@ -139,7 +139,7 @@ func groupDFT[T any, P jacobian[T]](a []T, tw []big.Int) {
 			P(&a[lo]).AddAssign(&a[hi])
 			P(&t).SubAssign(&a[hi])
 			if i != 0 {
-				P(&t).ScalarMultiplication(&t, &tw[i*stride])
+				mul(&t, i*stride)
 			}
 			a[hi] = t
 		})

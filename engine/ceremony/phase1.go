@@ -155,24 +155,28 @@ func (p *phase1) update(tau, alpha, beta *fr.Element) {
 	var b big.Int
 	beta.BigInt(&b)
 	c.G2.Beta.ScalarMultiplication(&c.G2.Beta, &b)
-	parallel(len(c.G1.Tau), func(i int) {
+	// G1: Jacobian multiplications, converted back in batches (one field
+	// inversion per batch instead of one per point).
+	scaleBatch := func(v []curve.G1Affine, scalar func(i int, e *fr.Element)) {
+		inBatches(len(v), func(lo, hi int) {
+			j := make([]curve.G1Jac, hi-lo)
+			var e fr.Element
+			var s big.Int
+			for i := lo; i < hi; i++ {
+				j[i-lo].FromAffine(&v[i])
+				scalar(i, &e)
+				j[i-lo].ScalarMultiplication(&j[i-lo], e.BigInt(&s))
+			}
+			copy(v[lo:hi], curve.BatchJacobianToAffineG1(j))
+		})
+	}
+	scaleBatch(c.G1.Tau, func(i int, e *fr.Element) { e.Set(&pow[i]) })
+	scaleBatch(c.G1.AlphaTau, func(i int, e *fr.Element) { e.Mul(&pow[i], alpha) })
+	scaleBatch(c.G1.BetaTau, func(i int, e *fr.Element) { e.Mul(&pow[i], beta) })
+	parallel(n-1, func(i int) {
 		var s big.Int
-		pow[i].BigInt(&s)
-		if i > 0 {
-			c.G1.Tau[i].ScalarMultiplication(&c.G1.Tau[i], &s)
-		}
-	})
-	parallel(n, func(i int) {
-		var s big.Int
-		if i > 0 {
-			pow[i].BigInt(&s)
-			c.G2.Tau[i].ScalarMultiplication(&c.G2.Tau[i], &s)
-		}
-		var e fr.Element
-		e.Mul(&pow[i], alpha).BigInt(&s)
-		c.G1.AlphaTau[i].ScalarMultiplication(&c.G1.AlphaTau[i], &s)
-		e.Mul(&pow[i], beta).BigInt(&s)
-		c.G1.BetaTau[i].ScalarMultiplication(&c.G1.BetaTau[i], &s)
+		pow[i+1].BigInt(&s)
+		c.G2.Tau[i+1].ScalarMultiplication(&c.G2.Tau[i+1], &s)
 	})
 }
 

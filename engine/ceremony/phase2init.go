@@ -103,10 +103,13 @@ func computePhase2Start(last1 *phase1, beacon []byte) (*phase2Start, error) {
 		return out
 	}
 	lag := new(lagrange)
+	tw1 := make([]g1Scalar, len(tw)) // shared by the three G1 FFTs
+	parallel(len(tw), func(k int) { tw1[k] = newG1Scalar(&tw[k]) })
+	mul1 := func(p *curve.G1Jac, k int) { tw1[k].mul(p) }
 	g1 := func(p []curve.G1Affine, f *fr.Element) []curve.G1Affine {
 		sc := scale(f)
 		j := scaledG1(p[:n], func(k int) *fr.Element { return &sc[k] })
-		groupDFT[curve.G1Jac](j, tw)
+		groupDFT[curve.G1Jac](j, mul1)
 		return curve.BatchJacobianToAffineG1(j)
 	}
 	lag.tau1 = g1(c.G1.Tau, nil)
@@ -114,7 +117,7 @@ func computePhase2Start(last1 *phase1, beacon []byte) (*phase2Start, error) {
 	lag.beta1 = g1(c.G1.BetaTau, &s.b)
 	sc := scale(nil)
 	j2 := scaledG2(c.G2.Tau, func(k int) *fr.Element { return &sc[k] })
-	groupDFT[curve.G2Jac](j2, tw)
+	groupDFT[curve.G2Jac](j2, func(p *curve.G2Jac, k int) { p.ScalarMultiplication(p, &tw[k]) })
 	lag.tau2 = affineG2(j2)
 	st.lag = lag
 	return st, nil
