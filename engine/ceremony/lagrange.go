@@ -63,34 +63,24 @@ func decodeLagrange(b []byte, n uint64) (*lagrange, error) {
 		beta1:  make([]curve.G1Affine, n),
 		tau2:   make([]curve.G2Affine, n),
 	}
-	var (
-		mu    sync.Mutex
-		first error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		if first == nil {
-			first = err
-		}
-		mu.Unlock()
-	}
+	var first firstError
 	off := 0
 	for k, v := range [][]curve.G1Affine{l.tau1, l.alpha1, l.beta1} {
 		base := off
 		parallel(int(n), func(i int) {
 			if err := setG1(&v[i], b[base+i*g1Size:base+(i+1)*g1Size]); err != nil {
-				fail(fmt.Errorf("%s[%d]: %w", [...]string{"[Lᵢ(τ)]₁", "[αLᵢ(τ)]₁", "[βLᵢ(τ)]₁"}[k], i, err))
+				first.set(fmt.Errorf("%s[%d]: %w", [...]string{"[Lᵢ(τ)]₁", "[αLᵢ(τ)]₁", "[βLᵢ(τ)]₁"}[k], i, err))
 			}
 		})
 		off += int(n) * g1Size
 	}
 	parallel(int(n), func(i int) {
 		if err := setG2(&l.tau2[i], b[off+i*g2Size:off+(i+1)*g2Size]); err != nil {
-			fail(fmt.Errorf("[Lᵢ(τ)]₂[%d]: %w", i, err))
+			first.set(fmt.Errorf("[Lᵢ(τ)]₂[%d]: %w", i, err))
 		}
 	})
-	if first != nil {
-		return nil, first
+	if first.err != nil {
+		return nil, first.err
 	}
 	return l, nil
 }
@@ -161,30 +151,23 @@ func bitReverse[T any](a []T) {
 	}
 }
 
-// scaledG1 returns sᵢ·pᵢ in Jacobian coordinates, on every core; a nil
-// scalar leaves the point as it is.
-func scaledG1(p []curve.G1Affine, s func(i int) *fr.Element) []curve.G1Jac {
-	out := make([]curve.G1Jac, len(p))
-	parallel(len(p), func(i int) {
-		out[i].FromAffine(&p[i])
-		if e := s(i); e != nil {
-			var b big.Int
-			e.BigInt(&b)
-			out[i].ScalarMultiplication(&out[i], &b)
-		}
-	})
-	return out
+// toJacobian is what scaled needs of curve.G1Jac and curve.G2Jac.
+type toJacobian[A, J any] interface {
+	*J
+	FromAffine(*A) *J
+	ScalarMultiplication(*J, *big.Int) *J
 }
 
-// scaledG2 is scaledG1 in G2.
-func scaledG2(p []curve.G2Affine, s func(i int) *fr.Element) []curve.G2Jac {
-	out := make([]curve.G2Jac, len(p))
+// scaled returns sᵢ·pᵢ in Jacobian coordinates, on every core; a nil
+// scalar leaves the point as it is.
+func scaled[A, J any, PJ toJacobian[A, J]](p []A, s func(i int) *fr.Element) []J {
+	out := make([]J, len(p))
 	parallel(len(p), func(i int) {
-		out[i].FromAffine(&p[i])
+		PJ(&out[i]).FromAffine(&p[i])
 		if e := s(i); e != nil {
 			var b big.Int
 			e.BigInt(&b)
-			out[i].ScalarMultiplication(&out[i], &b)
+			PJ(&out[i]).ScalarMultiplication(&out[i], &b)
 		}
 	})
 	return out
@@ -214,3 +197,17 @@ func powers(x *fr.Element, n int) []fr.Element {
 // errLagrange is returned when the recorded Lagrange bases or Z do not
 // follow from phase 1.
 var errLagrange = errors.New("the recorded Lagrange bases or [τⁱ(τᴺ−1)]₁ do not follow from the sealed phase 1")
+
+// firstError keeps the first error that concurrent workers report.
+type firstError struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *firstError) set(err error) {
+	f.mu.Lock()
+	if f.err == nil {
+		f.err = err
+	}
+	f.mu.Unlock()
+}

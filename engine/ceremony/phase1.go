@@ -224,23 +224,13 @@ func decodePhase1Points(b []byte, n uint64) (*phase1, error) {
 		return nil, fmt.Errorf("[β]₂: %w", err)
 	}
 	off += g2Size
-	var (
-		mu    sync.Mutex
-		first error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		if first == nil {
-			first = err
-		}
-		mu.Unlock()
-	}
+	var first firstError
 	g1s := func(what string, dst []curve.G1Affine) {
 		base := off
 		off += len(dst) * g1Size
 		parallel(len(dst), func(i int) {
 			if err := setG1(&dst[i], b[base+i*g1Size:base+(i+1)*g1Size]); err != nil {
-				fail(fmt.Errorf("%s[%d]: %w", what, i, err))
+				first.set(fmt.Errorf("%s[%d]: %w", what, i, err))
 			}
 		})
 	}
@@ -250,13 +240,13 @@ func decodePhase1Points(b []byte, n uint64) (*phase1, error) {
 	off += len(tau2) * g2Size
 	parallel(len(tau2), func(i int) {
 		if err := setG2(&tau2[i], b[base+i*g2Size:base+(i+1)*g2Size]); err != nil {
-			fail(fmt.Errorf("[τⁱ]₂[%d]: %w", i+1, err))
+			first.set(fmt.Errorf("[τⁱ]₂[%d]: %w", i+1, err))
 		}
 	})
 	g1s("[βτⁱ]₁", c.G1.BetaTau)
 	g1s("[ατⁱ]₁", c.G1.AlphaTau)
-	if first != nil {
-		return nil, first
+	if first.err != nil {
+		return nil, first.err
 	}
 	if off+1+hashSize != len(b) || b[off] != hashSize {
 		return nil, errors.New("bad challenge")

@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"math/bits"
 	"slices"
-	"sync"
 
 	"github.com/consensys/gnark-crypto/ecc"
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
@@ -72,7 +71,7 @@ func computePhase2Start(last1 *phase1, beacon []byte) (*phase2Start, error) {
 	st.alpha1, st.beta1, st.beta2 = s.heads(c)
 
 	// Z[j] = [x^(i+N)τ^(i+N)]₁ − [xⁱτⁱ]₁ for i = bitreverse(j) < N−1.
-	sealed := scaledG1(c.G1.Tau, func(i int) *fr.Element {
+	sealed := scaled[curve.G1Affine, curve.G1Jac](c.G1.Tau, func(i int) *fr.Element {
 		if i == 0 {
 			return nil
 		}
@@ -108,7 +107,7 @@ func computePhase2Start(last1 *phase1, beacon []byte) (*phase2Start, error) {
 	mul1 := func(p *curve.G1Jac, k int) { tw1[k].mul(p) }
 	g1 := func(p []curve.G1Affine, f *fr.Element) []curve.G1Affine {
 		sc := scale(f)
-		j := scaledG1(p[:n], func(k int) *fr.Element { return &sc[k] })
+		j := scaled[curve.G1Affine, curve.G1Jac](p[:n], func(k int) *fr.Element { return &sc[k] })
 		groupDFT[curve.G1Jac](j, mul1)
 		return curve.BatchJacobianToAffineG1(j)
 	}
@@ -116,7 +115,7 @@ func computePhase2Start(last1 *phase1, beacon []byte) (*phase2Start, error) {
 	lag.alpha1 = g1(c.G1.AlphaTau, &s.a)
 	lag.beta1 = g1(c.G1.BetaTau, &s.b)
 	sc := scale(nil)
-	j2 := scaledG2(c.G2.Tau, func(k int) *fr.Element { return &sc[k] })
+	j2 := scaled[curve.G2Affine, curve.G2Jac](c.G2.Tau, func(k int) *fr.Element { return &sc[k] })
 	groupDFT[curve.G2Jac](j2, func(p *curve.G2Jac, k int) { p.ScalarMultiplication(p, &tw[k]) })
 	lag.tau2 = affineG2(j2)
 	st.lag = lag
@@ -224,40 +223,6 @@ func (st *phase2Start) commons() mpcsetup.SrsCommons {
 // caller checked that the circuit fits the domain (its constraints are at
 // most st.n, which Party and replay ensure through the domain size).
 func initialize(r1cs *csbn254.R1CS, st *phase2Start) (*mpcsetup.Phase2, mpcsetup.Phase2Evaluations) {
-	accumulateG1 := func(res *curve.G1Affine, t constraint.Term, value *curve.G1Affine) {
-		switch cID := t.CoeffID(); cID {
-		case constraint.CoeffIdZero:
-		case constraint.CoeffIdOne:
-			res.Add(res, value)
-		case constraint.CoeffIdMinusOne:
-			res.Sub(res, value)
-		case constraint.CoeffIdTwo:
-			res.Add(res, value).Add(res, value)
-		default:
-			var tmp curve.G1Affine
-			var vBi big.Int
-			r1cs.Coefficients[cID].BigInt(&vBi)
-			tmp.ScalarMultiplication(value, &vBi)
-			res.Add(res, &tmp)
-		}
-	}
-	accumulateG2 := func(res *curve.G2Affine, t constraint.Term, value *curve.G2Affine) {
-		switch cID := t.CoeffID(); cID {
-		case constraint.CoeffIdZero:
-		case constraint.CoeffIdOne:
-			res.Add(res, value)
-		case constraint.CoeffIdMinusOne:
-			res.Sub(res, value)
-		case constraint.CoeffIdTwo:
-			res.Add(res, value).Add(res, value)
-		default:
-			var tmp curve.G2Affine
-			var vBi big.Int
-			r1cs.Coefficients[cID].BigInt(&vBi)
-			tmp.ScalarMultiplication(value, &vBi)
-			res.Add(res, &tmp)
-		}
-	}
 	coeffTau1, coeffTau2 := st.lag.tau1, st.lag.tau2
 	coeffAlphaTau1, coeffBetaTau1 := st.lag.alpha1, st.lag.beta1
 
@@ -277,16 +242,16 @@ func initialize(r1cs *csbn254.R1CS, st *phase2Start) (*mpcsetup.Phase2, mpcsetup
 	it := r1cs.GetR1CIterator()
 	for c := it.Next(); c != nil; c = it.Next() {
 		for _, t := range c.L {
-			accumulateG1(&evals.G1.A[t.WireID()], t, &coeffTau1[i])
-			accumulateG1(&bA[t.WireID()], t, &coeffBetaTau1[i])
+			accumulate(r1cs, &evals.G1.A[t.WireID()], t, &coeffTau1[i])
+			accumulate(r1cs, &bA[t.WireID()], t, &coeffBetaTau1[i])
 		}
 		for _, t := range c.R {
-			accumulateG1(&evals.G1.B[t.WireID()], t, &coeffTau1[i])
-			accumulateG2(&evals.G2.B[t.WireID()], t, &coeffTau2[i])
-			accumulateG1(&aB[t.WireID()], t, &coeffAlphaTau1[i])
+			accumulate(r1cs, &evals.G1.B[t.WireID()], t, &coeffTau1[i])
+			accumulate(r1cs, &evals.G2.B[t.WireID()], t, &coeffTau2[i])
+			accumulate(r1cs, &aB[t.WireID()], t, &coeffAlphaTau1[i])
 		}
 		for _, t := range c.O {
-			accumulateG1(&C[t.WireID()], t, &coeffTau1[i])
+			accumulate(r1cs, &C[t.WireID()], t, &coeffTau1[i])
 		}
 		i++
 	}
@@ -339,6 +304,35 @@ func initialize(r1cs *csbn254.R1CS, st *phase2Start) (*mpcsetup.Phase2, mpcsetup
 	return p, evals
 }
 
+// affine is what accumulate needs of curve.G1Affine and curve.G2Affine.
+type affine[T any] interface {
+	*T
+	Add(*T, *T) *T
+	Sub(*T, *T) *T
+	ScalarMultiplication(*T, *big.Int) *T
+}
+
+// accumulate adds the term's coefficient times value to res, as gnark's
+// Initialize does (small coefficients by additions).
+func accumulate[T any, P affine[T]](r1cs *csbn254.R1CS, res *T, t constraint.Term, value *T) {
+	switch cID := t.CoeffID(); cID {
+	case constraint.CoeffIdZero:
+	case constraint.CoeffIdOne:
+		P(res).Add(res, value)
+	case constraint.CoeffIdMinusOne:
+		P(res).Sub(res, value)
+	case constraint.CoeffIdTwo:
+		P(res).Add(res, value)
+		P(res).Add(res, value)
+	default:
+		var tmp T
+		var vBi big.Int
+		r1cs.Coefficients[cID].BigInt(&vBi)
+		P(&tmp).ScalarMultiplication(value, &vBi)
+		P(res).Add(res, &tmp)
+	}
+}
+
 // mergeIterator walks the merge of sorted slices (gnark's internal
 // MergeIterator, which Initialize uses to place committed wires).
 type mergeIterator struct {
@@ -388,21 +382,14 @@ func phase2Z(b []byte, n uint64) ([]curve.G1Affine, error) {
 	}
 	off += 4
 	z := make([]curve.G1Affine, n-1)
-	var (
-		mu    sync.Mutex
-		first error
-	)
+	var first firstError
 	base := int(off)
 	parallel(len(z), func(i int) {
 		if err := setG1(&z[i], b[base+i*g1Size:base+(i+1)*g1Size]); err != nil {
-			mu.Lock()
-			if first == nil {
-				first = fmt.Errorf("phase-2 state: Z[%d]: %w", i, err)
-			}
-			mu.Unlock()
+			first.set(fmt.Errorf("phase-2 state: Z[%d]: %w", i, err))
 		}
 	})
-	return z, first
+	return z, first.err
 }
 
 // reverse returns the bit reversal of i within log₂N bits (nn = 64−log₂N).

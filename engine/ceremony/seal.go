@@ -41,37 +41,11 @@ func sealPhase2(p *mpcsetup.Phase2, commons *mpcsetup.SrsCommons, evals *mpcsetu
 
 	// Filter out infinity points.
 	nWires := len(evals.G1.A)
-	pk.InfinityA = make([]bool, nWires)
-	A := make([]curve.G1Affine, 0, nWires)
-	for i, e := range evals.G1.A {
-		if e.IsInfinity() {
-			pk.InfinityA[i] = true
-			continue
-		}
-		A = append(A, e)
-	}
-	pk.G1.A = A
-	pk.NbInfinityA = uint64(nWires - len(A))
-
-	pk.InfinityB = make([]bool, nWires)
-	B := make([]curve.G1Affine, 0, nWires)
-	for i, e := range evals.G1.B {
-		if e.IsInfinity() {
-			pk.InfinityB[i] = true
-			continue
-		}
-		B = append(B, e)
-	}
-	pk.G1.B = B
-	pk.NbInfinityB = uint64(nWires - len(B))
-
-	B2 := make([]curve.G2Affine, 0, nWires)
-	for _, e := range evals.G2.B {
-		if !e.IsInfinity() {
-			B2 = append(B2, e)
-		}
-	}
-	pk.G2.B = B2
+	pk.G1.A, pk.InfinityA = finite(evals.G1.A)
+	pk.NbInfinityA = uint64(nWires - len(pk.G1.A))
+	pk.G1.B, pk.InfinityB = finite(evals.G1.B)
+	pk.NbInfinityB = uint64(nWires - len(pk.G1.B))
+	pk.G2.B, _ = finite(evals.G2.B) // the same wires as in G1
 
 	vk.G1.Alpha.Set(&commons.G1.AlphaTau[0])
 	vk.G1.Beta.Set(&commons.G1.BetaTau[0])
@@ -94,4 +68,22 @@ func sealPhase2(p *mpcsetup.Phase2, commons *mpcsetup.SrsCommons, evals *mpcsetu
 		return nil, nil, err
 	}
 	return &pk, &vk, nil
+}
+
+// finite returns the points of v that are not the point at infinity, and
+// which of v's are.
+func finite[T any, P interface {
+	*T
+	IsInfinity() bool
+}](v []T) ([]T, []bool) {
+	inf := make([]bool, len(v))
+	out := make([]T, 0, len(v))
+	for i := range v {
+		if P(&v[i]).IsInfinity() {
+			inf[i] = true
+			continue
+		}
+		out = append(out, v[i])
+	}
+	return out, inf
 }
