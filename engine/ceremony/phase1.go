@@ -107,11 +107,14 @@ func (p *phase1) Contribute() {
 	p.update(&tau, &alpha, &beta)
 }
 
-// Seal applies the beacon's contribution and returns the final SRS
-// (mpcsetup.Phase1.Seal). It modifies p.
+// Seal applies the beacon's contribution and returns the whole sealed
+// SRS (mpcsetup.Phase1.Seal). It modifies p. The ceremony itself never
+// materialises the sealed SRS (computePhase2Start and checkPhase2Start
+// fold the seal's scalars into their own work); the tests compare those
+// with gnark's Initialize on this.
 func (p *phase1) Seal(beacon []byte) mpcsetup.SrsCommons {
-	c := cmpc.BeaconContributions(p.hash(), []byte("Groth16 MPC Setup - Phase 1"), beacon, 3)
-	p.update(&c[0], &c[1], &c[2])
+	c := sealScalarsOf(p, beacon)
+	p.update(&c.x, &c.a, &c.b)
 	return p.params
 }
 

@@ -105,8 +105,12 @@ func computePhase2Start(last1 *phase1, beacon []byte) (*phase2Start, error) {
 	tw1 := make([]g1Scalar, len(tw)) // shared by the three G1 FFTs
 	parallel(len(tw), func(k int) { tw1[k] = newG1Scalar(&tw[k]) })
 	mul1 := func(p *curve.G1Jac, k int) { tw1[k].mul(p) }
+	plain := scale(nil) // xᵏ/N, the τ inputs of both groups
 	g1 := func(p []curve.G1Affine, f *fr.Element) []curve.G1Affine {
-		sc := scale(f)
+		sc := plain
+		if f != nil {
+			sc = scale(f)
+		}
 		j := scaled[curve.G1Affine, curve.G1Jac](p[:n], func(k int) *fr.Element { return &sc[k] })
 		groupDFT[curve.G1Jac](j, mul1)
 		return curve.BatchJacobianToAffineG1(j)
@@ -114,8 +118,7 @@ func computePhase2Start(last1 *phase1, beacon []byte) (*phase2Start, error) {
 	lag.tau1 = g1(c.G1.Tau, nil)
 	lag.alpha1 = g1(c.G1.AlphaTau, &s.a)
 	lag.beta1 = g1(c.G1.BetaTau, &s.b)
-	sc := scale(nil)
-	j2 := scaled[curve.G2Affine, curve.G2Jac](c.G2.Tau, func(k int) *fr.Element { return &sc[k] })
+	j2 := scaled[curve.G2Affine, curve.G2Jac](c.G2.Tau, func(k int) *fr.Element { return &plain[k] })
 	groupDFT[curve.G2Jac](j2, func(p *curve.G2Jac, k int) { p.ScalarMultiplication(p, &tw[k]) })
 	lag.tau2 = affineG2(j2)
 	st.lag = lag
